@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+// BuyerGuard: buyer PII held field-encrypted, read only through a purpose-scoped broker.
+
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+/// The library states which imports are part of its API.
+let librarySettings = strictSettings + [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let package = Package(
+    name: "BuyerGuard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BuyerGuard", targets: ["BuyerGuard"]),
+        .executable(name: "buyerguard", targets: ["buyerguard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // libsodium, through pkg-config. Internal: never a product, never re-exported.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        .target(
+            name: "BuyerGuard",
+            dependencies: [
+                "CSodium",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: librarySettings
+        ),
+        .executableTarget(
+            name: "buyerguard",
+            dependencies: [
+                "BuyerGuard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BuyerGuardTests",
+            dependencies: [
+                "BuyerGuard",
+                "CSodium",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BuyerGuardCLITests",
+            dependencies: ["buyerguard"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

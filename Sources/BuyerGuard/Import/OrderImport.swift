@@ -1,0 +1,370 @@
+public import Foundation
+
+/// Options for importing order files.
+public struct ImportOptions: Sendable {
+    /// The text encoding of tab-separated reports; `nil` detects it (UTF-8 if every line is valid
+    /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces).
+    public var encoding: ReportEncoding?
+    /// Orders written per transaction.
+    public var batchSize: Int = 1000
+    /// How many rejected rows are kept for the summary (all are counted).
+    public var maximumRejectedRowsKept = 1000
+
+    /// The defaults: detect the encoding, 1,000 orders per transaction.
+    public init(encoding: ReportEncoding? = nil) {
+        self.encoding = encoding
+    }
+}
+
+/// Where an import is, for a progress bar.
+public struct ImportProgress: Sendable {
+    /// The two passes over a tab-separated file.
+    public enum Phase: String, Sendable {
+        /// Reading every row to find bad ones, before anything is written.
+        case checking
+        /// Writing the good orders.
+        case importing
+    }
+
+    /// The file being read.
+    public var file: String
+    /// Which pass.
+    public var phase: Phase
+    /// Bytes of the file read so far in this pass.
+    public var bytesDone: Int
+    /// The file's size in bytes.
+    public var bytesTotal: Int
+}
+
+/// What importing one file did.
+public struct ImportFileSummary: Sendable, Codable {
+    /// The file.
+    public var file: String
+    /// `tsv:order-report`, `tsv:unshipped-orders`, `tsv:all-orders`, `json` or `jsonl`.
+    public var format: String
+    /// The text encoding used (TSV only).
+    public var encoding: ReportEncoding?
+    /// Data rows (TSV lines, JSON orders) read.
+    public var rowsRead = 0
+    /// Data rows written (or found unchanged).
+    public var rowsAccepted = 0
+    /// Rows refused; their whole order was left out.
+    public var rowsRejected = 0
+    /// Distinct orders left out because one of their rows was bad.
+    public var ordersSkipped = 0
+    /// What the vault did with the good orders.
+    public var stored = StoreSummary()
+    /// The first rejected rows, with file, line and reason.
+    public var rejected: [RejectedRow] = []
+}
+
+
+extension Vault {
+    /// Imports a marketplace order file: a tab-separated order report (order report, Unshipped
+    /// Orders, All Orders), the JSON of the marketplace API (`getOrders` response, an array of
+    /// orders, or one order), or JSON Lines.
+    ///
+    /// Tab-separated reports are read twice, in constant memory: first every row is checked,
+    /// then the orders whose rows are all good are written in transactions of
+    /// ``ImportOptions/batchSize`` orders. An order with any bad row is left out whole, never half
+    /// written. Importing the same file again changes nothing.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/malformedInput`` when the file is not an order file at all
+    ///   (nothing is written); bad rows are reported in the summary instead.
+    public func importOrders(
+        from url: URL,
+        options: ImportOptions = ImportOptions(),
+        progress: @Sendable (ImportProgress) -> Void = { _ in }
+    ) async throws -> ImportFileSummary {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw BuyerGuardError(.io, "cannot read file (missing or no permission)", location: url.path)
+        }
+        let summary: ImportFileSummary
+        switch try OrderFileSniffer.format(of: url) {
+        case .json:
+            summary = try await importJSONDocument(from: url, options: options)
+        case .jsonLines:
+            summary = try await importJSONLines(from: url, options: options, size: size, progress: progress)
+        case .tabSeparated:
+            summary = try await importReport(from: url, options: options, size: size, progress: progress)
+        }
+        logger.info("imported order file", metadata: [
+            "file": "\(url.lastPathComponent)", "format": "\(summary.format)", "rows": "\(summary.rowsRead)",
+            "rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
+        ])
+        return summary
+    }
+
+    // MARK: Tab-separated reports
+
+    private func importReport(
+        from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
+    ) async throws -> ImportFileSummary {
+        let reader = LineReader(url: url)
+        let check = try await ReportCheck.run(reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept) {
+            progress(ImportProgress(file: url.path, phase: .checking, bytesDone: $0, bytesTotal: size))
+        }
+        var summary = ImportFileSummary(file: url.path, format: "tsv:\(check.layout.kind.rawValue)", encoding: check.encoding)
+        summary.rowsRead = check.rowsRead
+        summary.rowsRejected = check.rowsRejected
+        summary.ordersSkipped = check.badOrders.count
+        summary.rejected = check.rejected
+
+        var batch: [MarketplaceOrder] = []
+        batch.reserveCapacity(options.batchSize)
+        var current: MarketplaceOrder?
+        var fields: [Range<Int>] = []
+        var pendingWrites: [[MarketplaceOrder]] = []
+        var accepted = 0
+
+        func finish(_ order: MarketplaceOrder?) {
+            guard let order else { return }
+            batch.append(order)
+            if batch.count >= options.batchSize {
+                pendingWrites.append(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+
+        // The line reader is synchronous; full batches are handed out between chunks.
+        var seenHeader = false
+        try await reader.forEachLine(progress: { done in
+            progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
+        }) { line in
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            if !seenHeader { seenHeader = true; return }
+            tabSeparatedFields(line.bytes, into: &fields)
+            guard let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding),
+                  !check.badOrders.contains(row.orderID) else { return }
+            accepted += 1
+            if current?.id == row.orderID {
+                current!.merge(row)
+            } else {
+                finish(current)
+                current = MarketplaceOrder(row)
+            }
+        } afterChunk: {
+            for pending in pendingWrites {
+                summary.stored.add(try await self.store(pending))
+            }
+            pendingWrites.removeAll()
+        }
+        finish(current)
+        pendingWrites.append(batch)
+        for pending in pendingWrites where !pending.isEmpty {
+            summary.stored.add(try await store(pending))
+        }
+        summary.rowsAccepted = accepted
+        return summary
+    }
+
+    // MARK: JSON
+
+    private func importJSONDocument(from url: URL, options: ImportOptions) async throws -> ImportFileSummary {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw BuyerGuardError(.io, "cannot read file", location: url.path, underlying: "\(error)")
+        }
+        let objects = try MarketplaceAPIOrder.orderObjects(in: data, file: url.path)
+        var summary = ImportFileSummary(file: url.path, format: "json")
+        var batch: [MarketplaceOrder] = []
+        for (index, object) in objects.enumerated() {
+            summary.rowsRead += 1
+            do {
+                batch.append(try MarketplaceAPIOrder.order(from: object))
+                summary.rowsAccepted += 1
+            } catch {
+                summary.reject(RejectedRow(file: url.path, line: index + 1, orderID: error.orderID?.rawValue, reason: error.reason),
+                               keep: options.maximumRejectedRowsKept)
+            }
+            if batch.count >= options.batchSize {
+                summary.stored.add(try await store(batch))
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { summary.stored.add(try await store(batch)) }
+        summary.ordersSkipped = summary.rowsRejected
+        return summary
+    }
+
+    private func importJSONLines(
+        from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
+    ) async throws -> ImportFileSummary {
+        var summary = ImportFileSummary(file: url.path, format: "jsonl")
+        var batch: [MarketplaceOrder] = []
+        var pendingWrites: [[MarketplaceOrder]] = []
+        try await LineReader(url: url).forEachLine(progress: { done in
+            progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
+        }) { line in
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            summary.rowsRead += 1
+            do {
+                guard line.isTerminated || line.bytes.last == UInt8(ascii: "}") else {
+                    throw OrderReportRow.Problem(reason: "last line is cut short")
+                }
+                let object = try JSONSerialization.jsonObject(with: Data(line.bytes))
+                guard let dictionary = object as? [String: Any] else {
+                    throw OrderReportRow.Problem(reason: "line is not a JSON object")
+                }
+                batch.append(try MarketplaceAPIOrder.order(from: dictionary))
+                summary.rowsAccepted += 1
+            } catch let problem as OrderReportRow.Problem {
+                summary.reject(RejectedRow(file: url.path, line: line.number, orderID: problem.orderID?.rawValue, reason: problem.reason),
+                               keep: options.maximumRejectedRowsKept)
+            } catch {
+                summary.reject(RejectedRow(file: url.path, line: line.number, orderID: nil, reason: "line is not valid JSON"),
+                               keep: options.maximumRejectedRowsKept)
+            }
+            if batch.count >= options.batchSize {
+                pendingWrites.append(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        } afterChunk: {
+            for pending in pendingWrites { summary.stored.add(try await self.store(pending)) }
+            pendingWrites.removeAll()
+        }
+        if !batch.isEmpty { summary.stored.add(try await store(batch)) }
+        summary.ordersSkipped = summary.rowsRejected
+        return summary
+    }
+}
+
+extension ImportFileSummary {
+    mutating func reject(_ row: RejectedRow, keep: Int) {
+        rowsRejected += 1
+        if rejected.count < keep { rejected.append(row) }
+    }
+}
+
+extension MarketplaceOrder {
+    /// An order from its first report row.
+    init(_ row: OrderReportRow) {
+        self.init(
+            id: row.orderID, marketplace: row.marketplace, purchaseDate: row.purchaseDate, paymentsDate: row.paymentsDate,
+            status: row.status ?? .unshipped, shipServiceLevel: row.shipServiceLevel,
+            items: row.item.map { [$0] } ?? [], contact: row.contact)
+    }
+
+    /// Adds a further item row of the same order.
+    mutating func merge(_ row: OrderReportRow) {
+        if let item = row.item {
+            if let existing = items.firstIndex(where: { $0.orderItemID == item.orderItemID }) {
+                items[existing] = item
+            } else {
+                items.append(item)
+            }
+        }
+        for field in row.contact.presentFields where contact[field] == nil { contact[field] = row.contact[field] }
+    }
+}
+
+/// The pass that reads a whole report before anything is written: bad rows, bad orders, encoding.
+struct ReportCheck {
+    var layout: OrderReportLayout
+    var encoding: ReportEncoding
+    var rowsRead = 0
+    var rowsRejected = 0
+    var badOrders = Set<OrderID>()
+    var rejected: [RejectedRow] = []
+
+    static func run(
+        reader: LineReader, encoding requested: ReportEncoding?, keep: Int, progress: (Int) -> Void
+    ) async throws -> ReportCheck {
+        var layout: OrderReportLayout?
+        var allUTF8 = true
+        var rowsRead = 0
+        var problems: [(line: Int, problem: OrderReportRow.Problem)] = []
+        var problemCount = 0
+        var badOrders = Set<OrderID>()
+        var fields: [Range<Int>] = []
+        var previous: (id: OrderID, contact: BuyerContact)?
+        let path = reader.url.path
+
+        try await reader.forEachLine(progress: progress) { line in
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            let lineIsUTF8 = ReportEncoding.utf8.decode(line.bytes) != nil
+            if !lineIsUTF8 { allUTF8 = false }
+            tabSeparatedFields(line.bytes, into: &fields)
+            guard let found = layout else {
+                let header = (lineIsUTF8 ? ReportEncoding.utf8 : .windows1252).decode(line.bytes) ?? ""
+                guard let parsed = OrderReportLayout(header: header.split(separator: "\t", omittingEmptySubsequences: false)) else {
+                    throw BuyerGuardError(
+                        .malformedInput,
+                        "the first line has no order-id column: not a tab-separated order report (nothing was imported)",
+                        location: "\(path):\(line.number)")
+                }
+                layout = parsed
+                return
+            }
+            rowsRead += 1
+            func fail(_ problem: OrderReportRow.Problem) {
+                problemCount += 1
+                if problems.count < keep { problems.append((line.number, problem)) }
+                if let id = problem.orderID { badOrders.insert(id) }
+            }
+            let decodeAs: ReportEncoding = requested ?? (lineIsUTF8 ? .utf8 : .windows1252)
+            do {
+                let row = try OrderReportRow.parse(line: line.bytes, fields: fields, layout: found, encoding: decodeAs)
+                if !line.isTerminated && fields.count < found.columnCount {
+                    fail(.init(orderID: row.orderID, reason: "last line is cut short"))
+                } else if let previous, previous.id == row.orderID, !previous.contact.isCompatible(with: row.contact) {
+                    fail(.init(orderID: row.orderID, reason: "buyer or shipping details differ from the order's earlier rows"))
+                }
+                previous = (row.orderID, row.contact)
+            } catch let problem as OrderReportRow.Problem {
+                fail(problem)
+            }
+        }
+        guard let layout else {
+            throw BuyerGuardError(.malformedInput, "the file is empty: no header line", location: path)
+        }
+        let encoding = requested ?? (allUTF8 ? .utf8 : .windows1252)
+        var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, badOrders: badOrders)
+        check.rejected = problems.map {
+            RejectedRow(file: path, line: $0.line, orderID: $0.problem.orderID?.rawValue, reason: $0.problem.reason)
+        }
+        return check
+    }
+}
+
+extension BuyerContact {
+    /// Whether two rows of one order agree: every field both give is equal.
+    func isCompatible(with other: BuyerContact) -> Bool {
+        for field in ContactField.allCases {
+            if let mine = self[field], let theirs = other[field], mine != theirs { return false }
+        }
+        return true
+    }
+}
+
+/// Tells a JSON document, JSON Lines and a tab-separated report apart by their first bytes.
+enum OrderFileSniffer {
+    enum Format { case json, jsonLines, tabSeparated }
+
+    static func format(of url: URL) throws -> Format {
+        let ext = url.pathExtension.lowercased()
+        if ext == "jsonl" || ext == "ndjson" { return .jsonLines }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw BuyerGuardError(.io, "cannot open file for reading", location: url.path)
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+            throw BuyerGuardError(.malformedInput, "the file is empty", location: url.path)
+        }
+        if first == UInt8(ascii: "[") { return .json }
+        if first == UInt8(ascii: "{") {
+            if ext == "json" { return .json }
+            // `{...}\n{...}` is JSON Lines; one document may span lines.
+            if let newline = bytes.firstIndex(of: 0x0A),
+               (try? JSONSerialization.jsonObject(with: Data(bytes[bytes.startIndex..<newline]))) != nil {
+                return .jsonLines
+            }
+            return .json
+        }
+        return .tabSeparated
+    }
+}

@@ -1,0 +1,104 @@
+/// The columns of a tab-separated order report, found by header name.
+///
+/// Names are matched case-insensitively, ignoring surrounding spaces and quotes. Unknown
+/// columns are ignored and never stored (gift messages, delivery instructions, prices...).
+struct OrderReportLayout: Sendable {
+    /// Which report a header looks like.
+    enum Kind: String, Sendable, Codable {
+        /// The "New Orders" / order report (`quantity-purchased`, no `quantity-to-ship`).
+        case orderReport = "order-report"
+        /// The "Unshipped Orders" report (`quantity-to-ship`, `days-past-promise`...).
+        case unshippedOrders = "unshipped-orders"
+        /// The "All Orders" flat file (`amazon-order-id`, `order-status`).
+        case allOrders = "all-orders"
+    }
+
+    /// The columns BuyerGuard reads. Raw values are the marketplace's header names.
+    enum Column: String, CaseIterable, Sendable {
+        case orderID = "order-id"
+        case orderItemID = "order-item-id"
+        case purchaseDate = "purchase-date"
+        case paymentsDate = "payments-date"
+        case buyerEmail = "buyer-email"
+        case buyerName = "buyer-name"
+        case buyerPhone = "buyer-phone-number"
+        case sku
+        case productName = "product-name"
+        case quantityPurchased = "quantity-purchased"
+        case quantityToShip = "quantity-to-ship"
+        case shipServiceLevel = "ship-service-level"
+        case recipientName = "recipient-name"
+        case shipAddress1 = "ship-address-1"
+        case shipAddress2 = "ship-address-2"
+        case shipAddress3 = "ship-address-3"
+        case shipCity = "ship-city"
+        case shipState = "ship-state"
+        case shipPostalCode = "ship-postal-code"
+        case shipCountry = "ship-country"
+        case shipPhone = "ship-phone-number"
+        case salesChannel = "sales-channel"
+        case orderStatus = "order-status"
+
+        /// Other names the same column goes by in other report layouts.
+        static let aliases: [String: Column] = [
+            "amazon-order-id": .orderID,
+            "quantity": .quantityPurchased,
+            "marketplace": .salesChannel,
+        ]
+
+        /// The contact field a column fills, if any.
+        var contactField: ContactField? {
+            switch self {
+            case .buyerEmail: .buyerEmail
+            case .buyerName: .buyerName
+            case .buyerPhone: .buyerPhone
+            case .recipientName: .recipientName
+            case .shipAddress1: .addressLine1
+            case .shipAddress2: .addressLine2
+            case .shipAddress3: .addressLine3
+            case .shipCity: .city
+            case .shipState: .stateOrRegion
+            case .shipPostalCode: .postalCode
+            case .shipCountry: .countryCode
+            case .shipPhone: .shipPhone
+            default: nil
+            }
+        }
+    }
+
+    let kind: Kind
+    /// Field index of each known column present.
+    let positions: [Column: Int]
+    /// Number of columns in the header.
+    let columnCount: Int
+
+    /// Reads the header line. Returns `nil` when the line has no `order-id` column.
+    init?(header: [Substring]) {
+        var positions: [Column: Int] = [:]
+        var names = Set<String>()
+        for (index, raw) in header.enumerated() {
+            let name = raw.trimmingASCIIWhitespace().trimmingQuotes().lowercased()
+            names.insert(name)
+            guard let column = Column(rawValue: name) ?? Column.aliases[name] else { continue }
+            if positions[column] == nil { positions[column] = index }
+        }
+        guard positions[.orderID] != nil else { return nil }
+        self.positions = positions
+        self.columnCount = header.count
+        if names.contains("quantity-to-ship") || names.contains("days-past-promise") {
+            kind = .unshippedOrders
+        } else if names.contains("amazon-order-id") || names.contains("order-status") {
+            kind = .allOrders
+        } else {
+            kind = .orderReport
+        }
+    }
+}
+
+extension Substring {
+    /// Without one pair of surrounding double quotes, if there is one.
+    func trimmingQuotes() -> Substring {
+        if count >= 2, first == "\"", last == "\"" { return dropFirst().dropLast() }
+        return self
+    }
+}

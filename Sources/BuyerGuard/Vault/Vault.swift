@@ -1,0 +1,312 @@
+public import Foundation
+public import Logging
+import GRDB
+internal import CSodium
+
+/// How hard the vault pushes writes to disk.
+public enum Durability: String, Sendable, CaseIterable {
+    /// `synchronous=FULL`: a committed write survives power loss. The default.
+    case full
+    /// `synchronous=NORMAL`: a committed write survives a crash of the process, and may be lost on
+    /// power loss (the database stays consistent either way).
+    case normal
+}
+
+/// Settings for opening a vault.
+public struct VaultConfiguration: Sendable {
+    /// How hard writes are pushed to disk.
+    public var durability: Durability = .full
+    /// How long to wait for another process's write lock before failing.
+    public var busyTimeout: Duration = .seconds(10)
+
+    /// The defaults: FULL durability, 10 s lock wait.
+    public init() {}
+}
+
+/// A buyer-PII vault: a folder holding `vault.sqlite`, where each contact field is sealed with
+/// XChaCha20-Poly1305 under versioned data keys wrapped by the master key.
+///
+/// The vault stores and updates orders and their buyers. It has no API that returns plaintext:
+/// reading personal data is the access broker's job, so that every read is checked and logged.
+///
+/// ```swift
+/// let vault = try await Vault.create(at: folder, keyProvider: KeyFileProvider(path: keyPath), logger: logger)
+/// try await vault.store([order])
+/// ```
+///
+/// `Vault` is safe to share between tasks, and several processes may open the same folder.
+public final class Vault: Sendable {
+    /// The file name of the vault database inside the folder.
+    public static let databaseFileName = "vault.sqlite"
+
+    /// The vault folder.
+    public let folder: URL
+    /// The vault's random identifier (hex).
+    public let vaultID: String
+
+    let database: DatabasePool
+    let keyRing: KeyRing
+    let logger: Logger
+
+    var cipher: FieldCipher { FieldCipher(keyRing: keyRing) }
+    var indexer: BlindIndexer { BlindIndexer(keyRing: keyRing) }
+
+    private init(folder: URL, vaultID: String, database: DatabasePool, keyRing: KeyRing, logger: Logger) {
+        self.folder = folder
+        self.vaultID = vaultID
+        self.database = database
+        self.keyRing = keyRing
+        self.logger = logger
+    }
+
+    /// The path of `vault.sqlite` in `folder`.
+    public static func databaseURL(in folder: URL) -> URL {
+        folder.appendingPathComponent(databaseFileName)
+    }
+
+    /// Whether `folder` holds a vault.
+    public static func exists(at folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: databaseURL(in: folder).path)
+    }
+
+    // MARK: Creating and opening
+
+    /// Creates a new vault in `folder` (made with mode 0700 if missing) with fresh data keys
+    /// wrapped by the key `keyProvider` supplies.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/alreadyExists`` if the folder already holds a vault.
+    public static func create(
+        at folder: URL,
+        keyProvider: some KeyProvider,
+        configuration: VaultConfiguration = VaultConfiguration(),
+        logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> Vault {
+        try Sodium.ensureInitialized()
+        let fileManager = FileManager.default
+        let target = databaseURL(in: folder)
+        if fileManager.fileExists(atPath: target.path) {
+            throw BuyerGuardError(.alreadyExists, "a vault already exists here; refusing to overwrite it", location: folder.path)
+        }
+        do {
+            try fileManager.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw BuyerGuardError(.io, "cannot create the vault folder", location: folder.path, underlying: "\(error)")
+        }
+
+        // Build the database under a temporary name and rename it into place, so that an
+        // interrupted `create` never leaves something that looks like a vault.
+        let staging = folder.appendingPathComponent(databaseFileName + ".creating")
+        try? fileManager.removeItem(at: staging)
+        try createPrivateFile(at: staging)
+        let vaultID = randomBytes(16)
+        let salt = randomBytes(PasswordHash.saltByteCount)
+        do {
+            let master = try await keyProvider.masterKey(for: VaultKeyContext(vaultID: vaultID.hexString, passphraseSalt: salt))
+            let schedule = try MasterKeySchedule(master)
+            let queue = try DatabaseQueue(path: staging.path, configuration: makeConfiguration(configuration, label: "vault-create"))
+            try VaultSchema.migrator.migrate(queue)
+            let now = Int64(Date().timeIntervalSince1970)
+            try await queue.write { db in
+                for (name, value) in [
+                    ("format", Data("buyerguard-vault-1".utf8)),
+                    ("vault_id", Data(vaultID)),
+                    ("passphrase_salt", Data(salt)),
+                    ("master_key_check", Data(try schedule.keyCheckValue(vaultID: vaultID))),
+                    ("created_at", Data(String(now).utf8)),
+                ] {
+                    try db.execute(sql: "INSERT INTO meta (name, value) VALUES (?, ?)", arguments: [name, value])
+                }
+                for role in KeyRole.allCases {
+                    let key = DataKey(role: role, version: 1, secret: SecureBytes(randomCount: 32))
+                    try db.execute(
+                        sql: "INSERT INTO keys (role, version, wrapped, is_primary, created_at) VALUES (?, 1, ?, 1, ?)",
+                        arguments: [role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
+                }
+            }
+            try queue.close()
+            try fileManager.moveItem(at: staging, to: target)
+        } catch {
+            try? fileManager.removeItem(at: staging)
+            throw error
+        }
+        logger.info("created vault", metadata: ["vault": "\(folder.path)", "vault-id": "\(vaultID.hexString)"])
+        return try await open(at: folder, keyProvider: keyProvider, configuration: configuration, logger: logger)
+    }
+
+    /// Opens the vault in `folder`, checking the master key before anything else.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/vaultNotFound``; ``BuyerGuardError/Code/wrongMasterKey``
+    ///   if the key is not this vault's (nothing is read or changed); ``BuyerGuardError/Code/storage``.
+    public static func open(
+        at folder: URL,
+        keyProvider: some KeyProvider,
+        configuration: VaultConfiguration = VaultConfiguration(),
+        logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> Vault {
+        try Sodium.ensureInitialized()
+        let url = databaseURL(in: folder)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw BuyerGuardError(.vaultNotFound, "no vault here (run `buyerguard init` first)", location: folder.path)
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: url.path, configuration: makeConfiguration(configuration, label: "vault"))
+            try VaultSchema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.storage, "cannot open the vault database", location: url.path, underlying: error.redactedDescription)
+        }
+        let (meta, wrapped) = try pool.read { db in
+            let meta = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM meta").map {
+                ($0["name"] as String, $0["value"] as Data)
+            })
+            let keys = try Row.fetchAll(db, sql: "SELECT role, version, wrapped, is_primary, created_at FROM keys WHERE retired_at IS NULL")
+            return (meta, keys)
+        }
+        guard let vaultIDData = meta["vault_id"], let salt = meta["passphrase_salt"], let check = meta["master_key_check"] else {
+            throw BuyerGuardError(.unsupportedFormat, "the vault has no key metadata (damaged, or not a BuyerGuard vault)", location: url.path)
+        }
+        let vaultID = [UInt8](vaultIDData)
+        let master = try await keyProvider.masterKey(for: VaultKeyContext(vaultID: vaultID.hexString, passphraseSalt: [UInt8](salt)))
+        let schedule = try MasterKeySchedule(master)
+        guard constantTimeEquals(try schedule.keyCheckValue(vaultID: vaultID), [UInt8](check)) else {
+            throw BuyerGuardError(
+                .wrongMasterKey, "wrong master key: this key does not belong to the vault (nothing was read or changed)",
+                location: folder.path)
+        }
+        var keys: [DataKey] = []
+        var primaries: [KeyRole: UInt32] = [:]
+        for row in wrapped {
+            guard let role = KeyRole(rawValue: row["role"]) else { continue }
+            let stored = WrappedKey(
+                role: role, version: UInt32(row["version"] as Int64), wrapped: row["wrapped"], isPrimary: row["is_primary"],
+                createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+            keys.append(try schedule.unwrap(stored, vaultID: vaultID))
+            if stored.isPrimary { primaries[role] = stored.version }
+        }
+        let ring = try KeyRing(keys: keys, primaries: primaries)
+        logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
+        return Vault(folder: folder, vaultID: vaultID.hexString, database: pool, keyRing: ring, logger: logger)
+    }
+
+    static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
+        var configuration = Configuration()
+        configuration.label = "buyerguard.\(label)"
+        configuration.busyMode = .timeout(TimeInterval(settings.busyTimeout.components.seconds))
+        configuration.publicStatementArguments = false  // never put bound values (ciphertext, digests) in errors
+        let synchronous = settings.durability == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        return configuration
+    }
+
+    /// Creates an empty file readable by its owner only, so SQLite's files (which copy the
+    /// database's mode for `-wal` and `-shm`) are private too.
+    static func createPrivateFile(at url: URL) throws {
+        let fd = Foundation.open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw BuyerGuardError(.io, "cannot create file: \(String(cString: strerror(errno)))", location: url.path)
+        }
+        close(fd)
+    }
+
+    // MARK: Storing
+
+    /// Stores or updates orders and their buyers in one transaction: all of them or none.
+    ///
+    /// Re-storing an order that is already there unchanged writes nothing. Reports can move an
+    /// order's status forward, never back. An order whose PII was removed is not refilled.
+    @discardableResult
+    public func store(_ orders: [MarketplaceOrder]) async throws -> StoreSummary {
+        let writer = OrderWriter(cipher: cipher, indexer: indexer, now: Date())
+        do {
+            return try await database.write { db in try writer.write(orders, in: db) }
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.storage, "could not store \(orders.count) orders", location: folder.path,
+                                  underlying: error.redactedDescription)
+        }
+    }
+
+    /// Stores or updates one order.
+    @discardableResult
+    public func store(_ order: MarketplaceOrder) async throws -> StoreSummary {
+        try await store([order])
+    }
+
+    // MARK: Status
+
+    /// Counts and key versions, without any personal data.
+    public func statistics() async throws -> VaultStatistics {
+        try await database.read { db in
+            var byStatus: [OrderStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM orders GROUP BY status") {
+                if let status = OrderStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+            }
+            let keys = try Row.fetchAll(db, sql: "SELECT role, version, is_primary, created_at, retired_at FROM keys ORDER BY role, version")
+                .map { row in
+                    VaultStatistics.KeyVersion(
+                        role: row["role"], version: Int(row["version"] as Int64), isPrimary: row["is_primary"],
+                        createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
+                        retiredAt: (row["retired_at"] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                }
+            return VaultStatistics(
+                orders: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0,
+                buyers: try Int.fetchOne(db, sql: "SELECT count(*) FROM buyers") ?? 0,
+                items: try Int.fetchOne(db, sql: "SELECT count(*) FROM order_items") ?? 0,
+                ordersWithPIIRemoved: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE pii_removed_at IS NOT NULL") ?? 0,
+                ordersByStatus: byStatus,
+                keys: keys,
+                vaultID: vaultID,
+                sodiumVersion: Sodium.version)
+        }
+    }
+
+    /// Writes the WAL back into the database file and truncates it (a checkpoint).
+    public func checkpoint() async throws {
+        try await database.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+}
+
+/// What `buyerguard status` shows: counts and keys, never personal data.
+public struct VaultStatistics: Sendable, Codable, Equatable {
+    /// One data key version.
+    public struct KeyVersion: Sendable, Codable, Equatable {
+        /// `field` or `blind-index`.
+        public var role: String
+        /// The version number.
+        public var version: Int
+        /// Whether new data is written with it.
+        public var isPrimary: Bool
+        /// When it was made.
+        public var createdAt: Date
+        /// When it was retired, if it was.
+        public var retiredAt: Date?
+    }
+
+    /// Orders held.
+    public var orders: Int
+    /// Distinct buyers held.
+    public var buyers: Int
+    /// Order lines held.
+    public var items: Int
+    /// Orders whose PII was purged or erased.
+    public var ordersWithPIIRemoved: Int
+    /// Orders per status.
+    public var ordersByStatus: [OrderStatus: Int]
+    /// Data key versions.
+    public var keys: [KeyVersion]
+    /// The vault's identifier.
+    public var vaultID: String
+    /// The libsodium in use.
+    public var sodiumVersion: String
+}
+
+extension DatabaseError {
+    /// The error without SQL arguments (which may be ciphertext or digests): code and message only.
+    var redactedDescription: String {
+        "SQLite error \(resultCode.rawValue): \(message ?? "unknown")"
+    }
+}

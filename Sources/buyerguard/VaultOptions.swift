@@ -1,0 +1,68 @@
+import ArgumentParser
+import BuyerGuard
+import Foundation
+import Logging
+
+/// Options every command that opens a vault shares.
+struct VaultOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Vault folder (env BUYERGUARD_VAULT).", valueName: "dir"))
+    var vault: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Master key file (env BUYERGUARD_KEY_FILE; default: <vault>.key beside the vault folder).", valueName: "file"))
+    var keyFile: String?
+
+    @Flag(name: .long, help: "Derive the master key from a passphrase (env BUYERGUARD_PASSPHRASE, else asked on the terminal).")
+    var passphrase = false
+
+    @Option(name: .long, help: ArgumentHelp("Log level for diagnostics on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The vault folder: the option, else the environment, else `./buyerguard-vault`.
+    var vaultURL: URL {
+        URL(fileURLWithPath: vault ?? environment["BUYERGUARD_VAULT"] ?? "buyerguard-vault").standardizedFileURL
+    }
+
+    /// The key file named by option or environment, if any.
+    var explicitKeyFile: String? { keyFile ?? environment["BUYERGUARD_KEY_FILE"] }
+
+    /// The default key file: `<vault folder>.key`, beside (never inside) the vault.
+    var defaultKeyFile: String { vaultURL.path + ".key" }
+
+    /// The master key source, in order: key file option/env, BUYERGUARD_MASTER_KEY, passphrase, default key file.
+    func keyProvider() throws -> any KeyProvider {
+        if let path = explicitKeyFile { return KeyFileProvider(path: path) }
+        if let value = environment[EnvironmentKeyProvider.defaultVariable], !value.isEmpty {
+            return EnvironmentKeyProvider()
+        }
+        if passphrase { return PassphraseKeyProvider(passphrase: try readPassphrase()) }
+        return KeyFileProvider(path: defaultKeyFile)
+    }
+
+    func readPassphrase(confirm: Bool = false) throws -> String {
+        if let value = environment["BUYERGUARD_PASSPHRASE"], !value.isEmpty { return value }
+        guard let first = Terminal.readSecret(prompt: "Passphrase: ") else {
+            throw BuyerGuardError(.invalidKey, "no passphrase: set BUYERGUARD_PASSPHRASE or run on a terminal")
+        }
+        if confirm {
+            guard Terminal.readSecret(prompt: "Repeat passphrase: ") == first else {
+                throw BuyerGuardError(.invalidKey, "the two passphrases differ")
+            }
+        }
+        return first
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "buyerguard") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        return logger
+    }
+
+    func openVault() async throws -> Vault {
+        try await Vault.open(at: vaultURL, keyProvider: try keyProvider(), logger: logger)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
