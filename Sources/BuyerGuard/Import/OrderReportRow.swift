@@ -44,15 +44,15 @@ struct OrderReportRow {
             return trimmed.isEmpty ? nil : trimmed
         }
 
-        // A row with more columns than the header is only accepted if the extra ones are empty.
-        if fields.count > layout.columnCount,
-           fields[layout.columnCount...].contains(where: { !$0.isEmpty }) {
-            throw Problem(reason: "row has \(fields.count) columns but the header has \(layout.columnCount)")
-        }
         guard let rawID = try text(.orderID) else { throw Problem(reason: "order-id is empty") }
         let orderID: OrderID
         do { orderID = try OrderID(rawID) } catch {
             throw Problem(reason: "order-id is not in the form NNN-NNNNNNN-NNNNNNN")
+        }
+        // A row with more columns than the header is only accepted if the extra ones are empty.
+        if fields.count > layout.columnCount,
+           fields[layout.columnCount...].contains(where: { !$0.isEmpty }) {
+            throw Problem(orderID: orderID, reason: "row has \(fields.count) columns but the header has \(layout.columnCount)")
         }
         if fields.count < layout.columnCount {
             throw Problem(orderID: orderID, reason: "row has \(fields.count) columns but the header has \(layout.columnCount) (cut short?)")

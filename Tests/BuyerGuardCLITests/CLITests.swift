@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+/// The real `buyerguard` binary, run as a user would, against real files.
+@Suite final class CLITests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        #if os(macOS)
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("buyerguard")
+        }
+        #endif
+        return Bundle.main.bundleURL.appendingPathComponent("buyerguard")
+    }
+
+    static let sample = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/samples/orders-2026-11.txt")
+
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    var vault: String { folder.appendingPathComponent("vault").path }
+    var keyFile: String { vault + ".key" }
+
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BUYERGUARD_") }
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.currentDirectoryURL = folder
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func initCreatesVaultAndPrivateKeyAndRefusesToOverwrite() throws {
+        let created = try run(["init", "--vault", vault])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("Created vault"))
+        let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let key = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+        #expect(key.count == 65)  // 64 hex digits and a newline
+
+        let again = try run(["init", "--vault", vault])
+        #expect(again.status == 73)
+        #expect(again.stderr.contains("refusing to overwrite"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keyFile)) == key)
+    }
+
+    @Test func defaultVaultFolderAndEnvironment() throws {
+        #expect(try run(["init"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("buyerguard-vault/vault.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("buyerguard-vault.key").path))
+        let status = try run(["status"], environment: ["BUYERGUARD_VAULT": "buyerguard-vault",
+                                                        "BUYERGUARD_KEY_FILE": "buyerguard-vault.key"])
+        #expect(status.status == 0, "\(status.stderr)")
+    }
+
+    @Test func importStatusAndReimport() throws {
+        try run(["init", "--vault", vault])
+        let imported = try run(["import", "--vault", vault, Self.sample.path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("orders new 40, updated 0, unchanged 0"))
+        let again = try run(["import", "--vault", vault, Self.sample.path])
+        #expect(again.stdout.contains("orders new 0, updated 0, unchanged 40"))
+
+        let status = try run(["status", "--vault", vault])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("orders     40"))
+        #expect(status.stdout.contains("buyers     24"))
+        #expect(status.stdout.contains("field        v1  primary"))
+        for leaked in ["marketplace.amazon.it", "Romano", "Via ", "+39"] {
+            #expect(!status.stdout.contains(leaked) && !imported.stdout.contains(leaked) && !imported.stderr.contains(leaked))
+        }
+
+        let json = try run(["status", "--vault", vault, "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["statistics"] as? [String: Any])?["orders"] as? Int == 40)
+    }
+
+    @Test func rejectedRowsGiveExitCode2WithFileAndLine() throws {
+        try run(["init", "--vault", vault])
+        var text = try String(contentsOf: Self.sample, encoding: .utf8)
+        text = text.replacingOccurrences(of: "2026-11-05T", with: "05/11/2026 ")
+        let report = folder.appendingPathComponent("bad.txt")
+        try Data(text.utf8).write(to: report)
+        let result = try run(["import", "--vault", vault, report.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.txt:"))
+        #expect(result.stderr.contains("purchase-date is not a date"))
+        #expect(!result.stderr.contains("marketplace.amazon.it"))
+    }
+
+    @Test func notAReportIsExitCode65() throws {
+        try run(["init", "--vault", vault])
+        let file = folder.appendingPathComponent("notes.txt")
+        try Data("hello\tworld\n".utf8).write(to: file)
+        let result = try run(["import", "--vault", vault, file.path])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("notes.txt:1"))
+    }
+
+    @Test func insecureKeyFileIsExitCode4() throws {
+        try run(["init", "--vault", vault])
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile)
+        let result = try run(["status", "--vault", vault])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("chmod 600"))
+    }
+
+    @Test func wrongMasterKeyIsExitCode3() throws {
+        try run(["init", "--vault", vault])
+        let other = String(repeating: "ab", count: 32)
+        let result = try run(["status", "--vault", vault], environment: ["BUYERGUARD_MASTER_KEY": other])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("wrong master key"))
+        #expect(try run(["status", "--vault", vault]).status == 0)
+    }
+
+    @Test func missingVaultAndFileAreExitCode66() throws {
+        let noVault = try run(["status", "--vault", vault])
+        #expect(noVault.status == 66)
+        #expect(noVault.stderr.contains("buyerguard init"))
+        try run(["init", "--vault", vault])
+        let noFile = try run(["import", "--vault", vault, "missing.txt"])
+        #expect(noFile.status == 66)
+    }
+
+    @Test func usageErrorsAreExitCode64() throws {
+        #expect(try run(["import", "--vault", vault]).status == 64)
+        #expect(try run(["import", "--encoding", "klingon", "x.txt"]).status == 64)
+    }
+
+    @Test func passphraseVault() throws {
+        let environment = ["BUYERGUARD_PASSPHRASE": "una passphrase lunga e segreta"]
+        let created = try run(["init", "--vault", vault, "--passphrase"], environment: environment)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: keyFile))
+        #expect(try run(["status", "--vault", vault, "--passphrase"], environment: environment).status == 0)
+        let wrong = try run(["status", "--vault", vault, "--passphrase"], environment: ["BUYERGUARD_PASSPHRASE": "sbagliata"])
+        #expect(wrong.status == 3)
+    }
+}

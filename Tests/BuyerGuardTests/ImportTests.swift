@@ -1,0 +1,365 @@
+import Foundation
+import GRDB
+import Testing
+@testable import BuyerGuard
+
+@Suite struct ImportTests {
+    func importText(_ text: String, into test: TestVault, name: String = "report.txt", options: ImportOptions = .init()) async throws -> ImportFileSummary {
+        let file = try test.folder.write(name, text)
+        return try await test.vault.importOrders(from: file, options: options)
+    }
+
+    func orderIDs(_ vault: Vault) throws -> [String] {
+        try vault.database.read { db in try String.fetchAll(db, sql: "SELECT order_id FROM orders ORDER BY order_id") }
+    }
+
+    func openOrderField(_ vault: Vault, _ order: String, _ field: ContactField) throws -> String? {
+        let data = try vault.database.read { db in
+            try Data.fetchOne(db, sql: "SELECT \(field.column) FROM orders WHERE order_id = ?", arguments: [order])
+        }
+        return try data.map { try vault.cipher.open($0, field: field, record: .order(try OrderID(order))).string }
+    }
+
+    @Test func sampleReportImportsAndIsIdempotent() async throws {
+        let test = try await TestVault.make()
+        let first = try await test.vault.importOrders(from: Fixtures.sampleReport)
+        #expect(first.format == "tsv:order-report")
+        #expect(first.encoding == .utf8)
+        #expect(first.rowsRead == 55 && first.rowsAccepted == 55 && first.rowsRejected == 0)
+        #expect(first.stored.ordersInserted == 40)
+        #expect(first.stored.buyersInserted == 24)
+        #expect(first.stored.itemsWritten == 55)
+        let stats = try await test.vault.statistics()
+        let second = try await test.vault.importOrders(from: Fixtures.sampleReport)
+        #expect(second.stored.ordersUnchanged == 40)
+        #expect(second.stored.ordersInserted == 0 && second.stored.ordersUpdated == 0 && second.stored.itemsWritten == 0)
+        #expect(try await test.vault.statistics() == stats)
+    }
+
+    @Test func multiRowOrdersBecomeOneOrder() async throws {
+        let test = try await TestVault.make()
+        let summary = try await importText(ReportFixtures.orderReport(ReportFixtures.threeOrders), into: test)
+        #expect(summary.stored.ordersInserted == 3)
+        #expect(summary.stored.itemsWritten == 4)
+        let count = try await test.vault.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT item_count FROM orders WHERE order_id = '403-2000002-0000002'")
+        }
+        #expect(count == 3)
+        #expect(try openOrderField(test.vault, "403-2000002-0000002", .addressLine1) == "Corso Buenos Aires 64")
+    }
+
+    @Test func byteOrderMarkAndCRLF() async throws {
+        let test = try await TestVault.make()
+        let summary = try await importText(ReportFixtures.orderReport(ReportFixtures.threeOrders, lineEnding: "\r\n", bom: true), into: test)
+        #expect(summary.rowsRejected == 0)
+        #expect(summary.stored.ordersInserted == 3)
+        // No stray CR on the last column, no BOM on the first.
+        let channel = try await test.vault.database.read { db in try String.fetchOne(db, sql: "SELECT marketplace FROM orders LIMIT 1") }
+        #expect(channel == "Amazon.it")
+    }
+
+    @Test func quotesArePartOfTheText() async throws {
+        let test = try await TestVault.make()
+        var row = ReportFixtures.Row()
+        row.street = "\"Palazzo Rosso\" Via Garibaldi 18"
+        row.product = "Tazza \"Buongiorno\" 350 ml"
+        _ = try await importText(ReportFixtures.orderReport([row]), into: test)
+        let product = try await test.vault.database.read { db in try String.fetchOne(db, sql: "SELECT product_name FROM order_items") }
+        #expect(product == "Tazza \"Buongiorno\" 350 ml")
+        #expect(try openOrderField(test.vault, row.orderID, .addressLine1) == "\"Palazzo Rosso\" Via Garibaldi 18")
+    }
+
+    @Test func windows1252IsDetected() async throws {
+        let test = try await TestVault.make()
+        var row = ReportFixtures.Row()
+        row.city = "Forlì"
+        row.street = "Via Caduti per la Libertà 3"
+        row.name = "Niccolò Mazzà"
+        let utf8 = ReportFixtures.orderReport([row])
+        let cp1252 = utf8.unicodeScalars.map { scalar -> UInt8 in
+            switch scalar {
+            case "ì": 0xEC
+            case "à": 0xE0
+            case "ò": 0xF2
+            default: UInt8(scalar.value)
+            }
+        }
+        let file = try test.folder.write("cp1252.txt", bytes: cp1252)
+        let summary = try await test.vault.importOrders(from: file)
+        #expect(summary.encoding == .windows1252)
+        #expect(summary.rowsRejected == 0)
+        #expect(try openOrderField(test.vault, row.orderID, .city) == "Forlì")
+        #expect(try openOrderField(test.vault, row.orderID, .addressLine1) == "Via Caduti per la Libertà 3")
+
+        // Forcing UTF-8 on the same bytes rejects the row, naming the column, and writes nothing.
+        let strict = try await TestVault.make()
+        let refused = try await strict.vault.importOrders(from: file, options: ImportOptions(encoding: .utf8))
+        #expect(refused.rowsRejected == 1)
+        #expect(refused.rejected.first?.reason.contains("not valid utf-8") == true)
+        #expect(try orderIDs(strict.vault).isEmpty)
+    }
+
+    @Test func windows1252EuroSignAndQuotes() {
+        let bytes: [UInt8] = [0x80, 0x20, 0x93, 0x61, 0x94, 0x9C]
+        let text = bytes.withUnsafeBufferPointer { ReportEncoding.windows1252.decode($0) }
+        #expect(text == "€ \u{201C}a\u{201D}œ")
+    }
+
+    @Test func unknownColumnsAreIgnoredAndOptionalOnesMayBeMissing() async throws {
+        let test = try await TestVault.make()
+        let text = """
+            gift-message-text\torder-id\tbuyer-email\tsomething-new\trecipient-name
+            Auguri Anna!\t405-1111111-2222222\tx1y2z3@marketplace.amazon.it\tfoo\tAnna Neri
+
+            """
+        let summary = try await importText(text, into: test)
+        #expect(summary.rowsRejected == 0)
+        #expect(summary.stored.ordersInserted == 1)
+        #expect(try openOrderField(test.vault, "405-1111111-2222222", .recipientName) == "Anna Neri")
+        #expect(try openOrderField(test.vault, "405-1111111-2222222", .addressLine1) == nil)
+        // The gift message is neither stored nor left anywhere in the vault.
+        try await test.vault.checkpoint()
+        for (_, data) in try TemporaryFolder.allBytes(in: test.vaultFolder) {
+            #expect(data.range(of: Data("Auguri".utf8)) == nil)
+        }
+    }
+
+    @Test func unshippedOrdersLayout() async throws {
+        let test = try await TestVault.make()
+        let header = ["order-id", "order-item-id", "purchase-date", "payments-date", "reporting-date", "promise-date",
+                      "days-past-promise", "buyer-email", "buyer-name", "buyer-phone-number", "sku", "product-name",
+                      "quantity-purchased", "quantity-shipped", "quantity-to-ship", "ship-service-level", "recipient-name",
+                      "ship-address-1", "ship-address-2", "ship-address-3", "ship-city", "ship-state", "ship-postal-code",
+                      "ship-country", "ship-phone-number"]
+        let row = ["406-5555555-6666666", "44444444444444", "2026-11-20T08:00:00+00:00", "2026-11-20T08:05:00+00:00",
+                   "2026-11-21T00:00:00+00:00", "2026-11-23T23:59:59+00:00", "0", "p0o9i8u7@marketplace.amazon.it",
+                   "Sofia Russo", "", "CANDLE", "Candela", "2", "0", "2", "Standard", "Sofia Russo", "Via Toledo 5", "", "",
+                   "Napoli", "NA", "80134", "IT", ""]
+        let summary = try await importText(header.joined(separator: "\t") + "\n" + row.joined(separator: "\t") + "\n", into: test)
+        #expect(summary.format == "tsv:unshipped-orders")
+        #expect(summary.stored.ordersInserted == 1)
+        let stats = try await test.vault.statistics()
+        #expect(stats.ordersByStatus == [.unshipped: 1])
+        #expect(stats.items == 1)
+    }
+
+    @Test func allOrdersLayoutReadsStatus() async throws {
+        let test = try await TestVault.make()
+        let text = """
+            amazon-order-id\tmerchant-order-id\tpurchase-date\tlast-updated-date\torder-status\tsales-channel\tproduct-name\tsku\tquantity\tship-city\tship-postal-code\tship-country
+            407-1212121-3434343\t\t2026-11-01T09:00:00+00:00\t2026-11-03T09:00:00+00:00\tShipped\tAmazon.it\tQuaderno\tNOTE-A5\t2\tParma\t43121\tIT
+            407-5656565-7878787\t\t2026-11-02T09:00:00+00:00\t2026-11-02T09:00:00+00:00\tCancelled\tAmazon.it\tBorsa\tBAG\t1\tPisa\t56121\tIT
+
+            """
+        let summary = try await importText(text, into: test)
+        #expect(summary.format == "tsv:all-orders")
+        #expect(summary.rowsRejected == 0)
+        #expect(try await test.vault.statistics().ordersByStatus == [.shipped: 1, .cancelled: 1])
+    }
+
+    // MARK: Bad input
+
+    struct BadRowCase: Sendable, CustomTestStringConvertible {
+        let label: String
+        let mutate: @Sendable (inout ReportFixtures.Row) -> Void
+        let reason: String
+        var testDescription: String { label }
+    }
+
+    static let badRows: [BadRowCase] = [
+        BadRowCase(label: "bad date", mutate: { $0.purchaseDate = "02/11/2026" }, reason: "purchase-date is not a date"),
+        BadRowCase(label: "bad quantity", mutate: { $0.quantity = "due" }, reason: "quantity-purchased is not a whole number"),
+        BadRowCase(label: "negative quantity", mutate: { $0.quantity = "-1" }, reason: "quantity-purchased is not a whole number"),
+        BadRowCase(label: "email without @", mutate: { $0.email = "lorenzo.ferrari.example.com" }, reason: "buyer-email is not an email address"),
+        BadRowCase(label: "tab in a field", mutate: { $0.street = "Via Solferino\t28" }, reason: "columns but the header has"),
+        BadRowCase(label: "NUL byte", mutate: { $0.street = "Via Solferino\u{0}28" }, reason: "NUL byte"),
+    ]
+
+    /// Each bad row is reported with file, line and a reason naming the column, and its whole
+    /// order is left out, including its good rows elsewhere in the file. Other orders import.
+    @Test(arguments: badRows)
+    func badRowLeavesItsWholeOrderOut(_ badCase: BadRowCase) async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        // Row 3 of the data (line 4) is the second item of order 403-...; its first item (line 3) is good.
+        badCase.mutate(&rows[2])
+        let summary = try await importText(ReportFixtures.orderReport(rows), into: test)
+        #expect(summary.rowsRejected == 1)
+        let rejected = try #require(summary.rejected.first)
+        #expect(rejected.line == 4)
+        #expect(rejected.file.hasSuffix("report.txt"))
+        #expect(rejected.reason.contains(badCase.reason), "\(rejected.reason)")
+        #expect(rejected.orderID == "403-2000002-0000002")
+        #expect(try orderIDs(test.vault) == ["402-1000001-0000001", "404-3000003-0000003"])
+        #expect(summary.ordersSkipped == 1)
+        // Reasons never carry the values.
+        #expect(!rejected.description.contains("Chiara") && !rejected.description.contains("@") && !rejected.description.contains("Buenos"))
+    }
+
+    @Test(arguments: ["40-1234567-1234567", "402-1234567-123456X", "", "4021234567123456789"])
+    func invalidOrderIDIsRejected(id: String) async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[0].orderID = id
+        let summary = try await importText(ReportFixtures.orderReport(rows), into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.line == 2)
+        #expect(summary.rejected.first?.reason.contains("order-id") == true)
+        #expect(try orderIDs(test.vault) == ["403-2000002-0000002", "404-3000003-0000003"])
+    }
+
+    @Test func rowWithTooFewColumnsIsRejected() async throws {
+        let test = try await TestVault.make()
+        var text = ReportFixtures.orderReport(ReportFixtures.threeOrders)
+        text += ReportFixtures.Row().fields.prefix(10).joined(separator: "\t") + "\n"
+        let summary = try await importText(text, into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.line == 6)
+        #expect(summary.rejected.first?.reason.contains("cut short") == true)
+        #expect(try orderIDs(test.vault).count == 3)
+    }
+
+    /// A download cut off mid-row: the last, unterminated line is short. Its order is left out.
+    @Test func truncatedFileLeavesNoHalfOrder() async throws {
+        let test = try await TestVault.make()
+        let full = ReportFixtures.orderReport(ReportFixtures.threeOrders)
+        let cut = String(full.dropLast(60))
+        let summary = try await importText(cut, into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(try orderIDs(test.vault) == ["402-1000001-0000001", "403-2000002-0000002"])
+    }
+
+    @Test func conflictingRowsOfOneOrderAreRejected() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[2].street = "Via Torino 1"  // second row of 403-... ships elsewhere
+        let summary = try await importText(ReportFixtures.orderReport(rows), into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.reason.contains("differ") == true)
+        #expect(try orderIDs(test.vault) == ["402-1000001-0000001", "404-3000003-0000003"])
+    }
+
+    @Test func orderSplitAcrossTheFileIsLeftOutIfAnyPartIsBad() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        var late = rows[0]
+        late.itemID = "99999999999999"
+        late.quantity = "many"
+        rows.append(late)  // order 402-... again, at the end, with a bad quantity
+        let summary = try await importText(ReportFixtures.orderReport(rows), into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(try orderIDs(test.vault) == ["403-2000002-0000002", "404-3000003-0000003"])
+    }
+
+    @Test(arguments: [
+        ("no order-id column", "name\temail\nAnna\ta@b.c\n", "no order-id column"),
+        ("empty file", "", "empty"),
+        ("blank lines only", "\n\n  \n", "empty"),
+        ("CSV instead of TSV", "order-id,buyer-email\n402-1234567-1234567,a@b.c\n", "no order-id column"),
+    ])
+    func notAnOrderReportWritesNothing(label: String, text: String, message: String) async throws {
+        let test = try await TestVault.make()
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await importText(text, into: test) }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+        #expect(try orderIDs(test.vault).isEmpty)
+    }
+
+    @Test func binaryGarbageIsRefused() async throws {
+        let test = try await TestVault.make()
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }.map { $0 == 0x0A || $0 == 0x7B || $0 == 0x5B ? 0x41 : $0 }
+        let file = try test.folder.write("garbage.bin", bytes: bytes)
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await test.vault.importOrders(from: file) }
+        #expect(error?.code == .malformedInput)
+    }
+
+    @Test func overlongLineIsRefused() async throws {
+        let test = try await TestVault.make()
+        let text = "order-id\tbuyer-email\n" + String(repeating: "x", count: 2 << 20) + "\n"
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await importText(text, into: test) }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.description.contains("line 2") == true)
+    }
+
+    @Test func missingFileIsAnIOError() async throws {
+        let test = try await TestVault.make()
+        let error = await #expect(throws: BuyerGuardError.self) {
+            _ = try await test.vault.importOrders(from: test.folder.path("nope.txt"))
+        }
+        #expect(error?.code == .io)
+        #expect(error?.location?.hasSuffix("nope.txt") == true)
+    }
+
+    // MARK: JSON
+
+    static let apiOrder = """
+        {"AmazonOrderId": "408-7777777-8888888", "PurchaseDate": "2026-11-10T14:03:11Z", "OrderStatus": "Unshipped",
+         "MarketplaceId": "APJ6JRA9NG5V4", "SalesChannel": "Amazon.it", "NumberOfItemsShipped": 0, "NumberOfItemsUnshipped": 2,
+         "BuyerInfo": {"BuyerEmail": "m4n5b6v7c8@marketplace.amazon.it", "BuyerName": "Alessia Fontana"},
+         "ShippingAddress": {"Name": "Alessia Fontana", "AddressLine1": "Via Indipendenza 9", "City": "Bologna",
+                             "StateOrRegion": "BO", "PostalCode": "40121", "CountryCode": "IT", "Phone": "+39 051 555 0101"}}
+        """
+
+    @Test func apiJSONPayloadOrders() async throws {
+        let test = try await TestVault.make()
+        let bad = #"{"AmazonOrderId": "bad-id"}"#
+        let summary = try await importText(#"{"payload": {"Orders": ["# + Self.apiOrder + "," + bad + "]}}", into: test, name: "orders.json")
+        #expect(summary.format == "json")
+        #expect(summary.stored.ordersInserted == 1)
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.line == 2)
+        #expect(try openOrderField(test.vault, "408-7777777-8888888", .addressLine1) == "Via Indipendenza 9")
+        #expect(try openOrderField(test.vault, "408-7777777-8888888", .shipPhone) == "+39 051 555 0101")
+        let count = try await test.vault.database.read { db in try Int.fetchOne(db, sql: "SELECT item_count FROM orders") }
+        #expect(count == 2)
+        let again = try await importText(#"{"payload": {"Orders": ["# + Self.apiOrder + "]}}", into: test, name: "orders2.json")
+        #expect(again.stored.ordersUnchanged == 1)
+    }
+
+    @Test func apiJSONArrayAndSingleObject() async throws {
+        let test = try await TestVault.make()
+        #expect(try await importText("[" + Self.apiOrder + "]", into: test, name: "a.json").stored.ordersInserted == 1)
+        #expect(try await importText(Self.apiOrder, into: test, name: "b.json").stored.ordersUnchanged == 1)
+    }
+
+    @Test func jsonLinesWithABadLine() async throws {
+        let test = try await TestVault.make()
+        let second = Self.apiOrder.replacingOccurrences(of: "408-7777777-8888888", with: "408-7777777-9999999")
+            .replacingOccurrences(of: "\n", with: " ")
+        let text = Self.apiOrder.replacingOccurrences(of: "\n", with: " ") + "\n{not json\n" + second + "\n"
+        let summary = try await importText(text, into: test, name: "orders.jsonl")
+        #expect(summary.format == "jsonl")
+        #expect(summary.stored.ordersInserted == 2)
+        #expect(summary.rejected.map(\.line) == [2])
+    }
+
+    @Test func invalidJSONWritesNothing() async throws {
+        let test = try await TestVault.make()
+        let error = await #expect(throws: BuyerGuardError.self) {
+            _ = try await importText("[" + Self.apiOrder, into: test, name: "cut.json")
+        }
+        #expect(error?.code == .malformedInput)
+        #expect(try orderIDs(test.vault).isEmpty)
+    }
+
+    // MARK: Timestamps
+
+    @Test(arguments: [
+        ("2026-11-02T10:15:22+00:00", 1_793_614_522.0),
+        ("2026-11-02T10:15:22Z", 1_793_614_522.0),
+        ("2026-11-02T11:15:22+01:00", 1_793_614_522.0),
+        ("2026-11-02T11:15:22+0100", 1_793_614_522.0),
+        ("2026-11-02 10:15:22 UTC", 1_793_614_522.0),
+        ("2026-11-02T10:15:22.500Z", 1_793_614_522.5),
+        ("2026-11-02", 1_793_577_600.0),
+    ])
+    func timestamps(text: String, seconds: Double) {
+        #expect(TimestampParser.parse(Substring(text))?.timeIntervalSince1970 == seconds)
+    }
+
+    @Test(arguments: ["", "02/11/2026", "2026-13-01", "2026-11-02T25:00:00Z", "2026-11-02T10:15:22 PST", "tomorrow"])
+    func badTimestamps(text: String) {
+        #expect(TimestampParser.parse(Substring(text)) == nil)
+    }
+}
