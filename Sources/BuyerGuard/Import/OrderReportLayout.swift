@@ -39,6 +39,35 @@ struct OrderReportLayout: Sendable {
         case salesChannel = "sales-channel"
         case orderStatus = "order-status"
 
+        /// Position in ``allCases``.
+        var ordinal: Int {
+            switch self {
+            case .orderID: 0
+            case .orderItemID: 1
+            case .purchaseDate: 2
+            case .paymentsDate: 3
+            case .buyerEmail: 4
+            case .buyerName: 5
+            case .buyerPhone: 6
+            case .sku: 7
+            case .productName: 8
+            case .quantityPurchased: 9
+            case .quantityToShip: 10
+            case .shipServiceLevel: 11
+            case .recipientName: 12
+            case .shipAddress1: 13
+            case .shipAddress2: 14
+            case .shipAddress3: 15
+            case .shipCity: 16
+            case .shipState: 17
+            case .shipPostalCode: 18
+            case .shipCountry: 19
+            case .shipPhone: 20
+            case .salesChannel: 21
+            case .orderStatus: 22
+            }
+        }
+
         /// Other names the same column goes by in other report layouts.
         static let aliases: [String: Column] = [
             "amazon-order-id": .orderID,
@@ -67,8 +96,11 @@ struct OrderReportLayout: Sendable {
     }
 
     let kind: Kind
-    /// Field index of each known column present.
-    let positions: [Column: Int]
+    /// Field index of each known column present, by ``Column/allCases`` position (an array: this is read per field of every row).
+    private let fieldIndexes: [Int?]
+
+    /// The field index of `column`, if the header has it.
+    func position(of column: Column) -> Int? { fieldIndexes[column.ordinal] }
     /// Number of columns in the header.
     let columnCount: Int
 
@@ -83,7 +115,7 @@ struct OrderReportLayout: Sendable {
             if positions[column] == nil { positions[column] = index }
         }
         guard positions[.orderID] != nil else { return nil }
-        self.positions = positions
+        self.fieldIndexes = Column.allCases.map { positions[$0] }
         self.columnCount = header.count
         if names.contains("quantity-to-ship") || names.contains("days-past-promise") {
             kind = .unshippedOrders

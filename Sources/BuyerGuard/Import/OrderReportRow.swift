@@ -24,31 +24,40 @@ struct OrderReportRow {
     var marketplace: String?
     var shipServiceLevel: String?
     var contact: BuyerContact
+    /// A hash of the raw contact bytes (check pass only), to spot rows of one order that disagree.
+    var contactFingerprint: Int = 0
 
     struct Problem: Error {
         var orderID: OrderID?
         var reason: String
     }
 
-    /// Parses one data line. `fields` are the byte ranges between tabs.
+    /// How much of a row to turn into values.
+    enum Depth {
+        /// Validate everything, decode no text: the first pass over a report.
+        case check
+        /// Validate and decode: the pass that writes.
+        case full
+    }
+
+    /// Parses one data line. `fields` are the byte ranges between tabs. Validation works on the
+    /// bytes, so both passes accept and refuse exactly the same rows.
     static func parse(
-        line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>], layout: OrderReportLayout, encoding: ReportEncoding
+        line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>], layout: OrderReportLayout, encoding: ReportEncoding,
+        depth: Depth = .full
     ) throws(Problem) -> OrderReportRow {
-        func text(_ column: OrderReportLayout.Column) throws(Problem) -> Substring? {
-            guard let position = layout.positions[column], position < fields.count else { return nil }
-            let bytes = UnsafeBufferPointer(rebasing: line[fields[position]])
-            guard let decoded = encoding.decode(bytes) else {
-                throw Problem(reason: "column \(column.rawValue) is not valid \(encoding.rawValue) text")
-            }
-            let trimmed = Substring(decoded).trimmingASCIIWhitespace()
-            return trimmed.isEmpty ? nil : trimmed
+        func bytes(_ column: OrderReportLayout.Column) -> UnsafeBufferPointer<UInt8>? {
+            guard let position = layout.position(of: column), position < fields.count else { return nil }
+            var range = fields[position]
+            while let first = range.first, isSpace(line[first]) { range = range.dropFirst() }
+            while let last = range.last, isSpace(line[last]) { range = range.dropLast() }
+            return range.isEmpty ? nil : UnsafeBufferPointer(rebasing: line[range])
         }
 
-        guard let rawID = try text(.orderID) else { throw Problem(reason: "order-id is empty") }
-        let orderID: OrderID
-        do { orderID = try OrderID(rawID) } catch {
-            throw Problem(reason: "order-id is not in the form NNN-NNNNNNN-NNNNNNN")
-        }
+        guard let idBytes = bytes(.orderID) else { throw Problem(reason: "order-id is empty") }
+        guard OrderID.isValid(idBytes) else { throw Problem(reason: "order-id is not in the form NNN-NNNNNNN-NNNNNNN") }
+        let orderID = OrderID(validated: String(decoding: idBytes, as: UTF8.self))
+
         // A row with more columns than the header is only accepted if the extra ones are empty.
         if fields.count > layout.columnCount,
            fields[layout.columnCount...].contains(where: { !$0.isEmpty }) {
@@ -59,53 +68,78 @@ struct OrderReportRow {
         }
         if line.contains(0) { throw Problem(orderID: orderID, reason: "row contains a NUL byte") }
 
+        func text(_ column: OrderReportLayout.Column) throws(Problem) -> String? {
+            guard let value = bytes(column) else { return nil }
+            guard let decoded = encoding.decode(value) else {
+                throw Problem(orderID: orderID, reason: "column \(column.rawValue) is not valid \(encoding.rawValue) text")
+            }
+            return decoded
+        }
         func date(_ column: OrderReportLayout.Column) throws(Problem) -> Date? {
-            guard let value = try text(column) else { return nil }
-            guard let date = TimestampParser.parse(value) else {
+            guard let value = bytes(column) else { return nil }
+            guard let date = TimestampParser.parse(bytes: value) else {
                 throw Problem(orderID: orderID, reason: "\(column.rawValue) is not a date (expected ISO 8601, e.g. 2026-11-02T10:15:22+00:00)")
             }
             return date
         }
 
-        var contact = BuyerContact()
-        for column in OrderReportLayout.Column.allCases {
-            guard let field = column.contactField, let value = try text(column) else { continue }
-            contact[field] = String(value)
-        }
-        if let email = contact[.buyerEmail], !email.contains("@") {
+        if let email = bytes(.buyerEmail), !email.contains(UInt8(ascii: "@")) {
             throw Problem(orderID: orderID, reason: "buyer-email is not an email address")
         }
+        var contact = BuyerContact()
+        var fingerprint = Hasher()
+        for column in OrderReportLayout.Column.allCases {
+            guard let field = column.contactField, let value = bytes(column) else { continue }
+            switch depth {
+            case .full:
+                contact.setTrimmed(field, try text(column))
+            case .check:
+                guard encoding.accepts(value) else {
+                    throw Problem(orderID: orderID, reason: "column \(column.rawValue) is not valid \(encoding.rawValue) text")
+                }
+                fingerprint.combine(field.index)
+                fingerprint.combine(bytes: UnsafeRawBufferPointer(value))
+            }
+        }
 
-        var item: OrderItem?
-        let quantityColumn: OrderReportLayout.Column = layout.positions[.quantityPurchased] != nil ? .quantityPurchased : .quantityToShip
-        let quantityText = try text(quantityColumn)
+        let quantityColumn: OrderReportLayout.Column = layout.position(of: .quantityPurchased) != nil ? .quantityPurchased : .quantityToShip
         var quantity = 1
-        if let quantityText {
-            guard let value = Int(quantityText), value >= 0, value < 1_000_000 else {
+        let quantityBytes = bytes(quantityColumn)
+        if let quantityBytes {
+            guard quantityBytes.count <= 6, quantityBytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 throw Problem(orderID: orderID, reason: "\(quantityColumn.rawValue) is not a whole number")
             }
-            quantity = value
-        }
-        let sku = try text(.sku).map(String.init)
-        if let itemID = try text(.orderItemID) {
-            item = OrderItem(orderItemID: String(itemID), sku: sku, productName: try text(.productName).map(String.init), quantity: quantity)
-        } else if sku != nil || quantityText != nil {
-            // Layouts without item ids: the SKU identifies the line within the order.
-            item = OrderItem(orderItemID: "sku:" + (sku ?? "-"), sku: sku, productName: try text(.productName).map(String.init), quantity: quantity)
+            quantity = quantityBytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }
 
         var status: OrderStatus?
-        if let statusText = try text(.orderStatus) {
-            status = OrderReportRow.status(fromMarketplace: statusText)
+        if let statusBytes = bytes(.orderStatus) {
+            status = OrderReportRow.status(fromMarketplace: String(decoding: statusBytes, as: UTF8.self))
         } else if layout.kind == .unshippedOrders || layout.kind == .orderReport {
             status = .unshipped
         }
+        let purchaseDate = try date(.purchaseDate)
+        let paymentsDate = try date(.paymentsDate)
 
+        guard depth == .full else {
+            var row = OrderReportRow(orderID: orderID, status: status, contact: contact)
+            row.contactFingerprint = fingerprint.finalize()
+            return row
+        }
+        var item: OrderItem?
+        let sku = try text(.sku)
+        if let itemID = try text(.orderItemID) {
+            item = OrderItem(orderItemID: itemID, sku: sku, productName: try text(.productName), quantity: quantity)
+        } else if sku != nil || quantityBytes != nil {
+            // Layouts without item ids: the SKU identifies the line within the order.
+            item = OrderItem(orderItemID: "sku:" + (sku ?? "-"), sku: sku, productName: try text(.productName), quantity: quantity)
+        }
         return OrderReportRow(
-            orderID: orderID, item: item, purchaseDate: try date(.purchaseDate), paymentsDate: try date(.paymentsDate),
-            status: status, marketplace: try text(.salesChannel).map(String.init),
-            shipServiceLevel: try text(.shipServiceLevel).map(String.init), contact: contact)
+            orderID: orderID, item: item, purchaseDate: purchaseDate, paymentsDate: paymentsDate,
+            status: status, marketplace: try text(.salesChannel), shipServiceLevel: try text(.shipServiceLevel), contact: contact)
     }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
     /// Maps the marketplace's order-status words (reports and API) to ``OrderStatus``.
     static func status(fromMarketplace text: some StringProtocol) -> OrderStatus? {

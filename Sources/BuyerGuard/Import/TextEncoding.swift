@@ -11,7 +11,7 @@ public enum ReportEncoding: String, Sendable, CaseIterable, Codable {
     func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         switch self {
         case .utf8:
-            return String(validating: bytes, as: UTF8.self)
+            return Self.isASCII(bytes) ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
         case .latin1:
             return Self.isASCII(bytes) ? String(decoding: bytes, as: UTF8.self)
                 : String(decoding: bytes.lazy.map { UInt16($0) }, as: UTF16.self)
@@ -21,7 +21,12 @@ public enum ReportEncoding: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `bytes` decode as this encoding: every encoding but UTF-8 accepts any bytes.
+    func accepts(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        self != .utf8 || Self.isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte >= 0x80 { return false }
         return true
     }

@@ -5,9 +5,16 @@ import Foundation
 /// and a bare date `2026-11-02` (midnight UTC).
 enum TimestampParser {
     static func parse(_ text: Substring) -> Date? {
-        var bytes = Array(text.utf8)
-        while let last = bytes.last, last == 0x20 { bytes.removeLast() }
-        guard bytes.count >= 10 else { return nil }
+        var string = String(text)
+        return string.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// Parses UTF-8 bytes (trailing spaces allowed).
+    static func parse(bytes raw: UnsafeBufferPointer<UInt8>) -> Date? {
+        var end = raw.count
+        while end > 0, raw[end - 1] == 0x20 { end -= 1 }
+        let bytes = UnsafeBufferPointer(rebasing: raw[0..<end])
+        guard bytes.count >= 10, bytes.count <= 40 else { return nil }
         var index = 0
         func number(_ digits: Int) -> Int? {
             guard index + digits <= bytes.count else { return nil }
@@ -48,22 +55,18 @@ enum TimestampParser {
                     }
                 }
             }
-            let rest = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            switch rest {
-            case "", "Z", "z", "UTC", "GMT":
-                break
-            default:
-                let sign: Int
-                var zone = Substring(rest)
-                if zone.hasPrefix("UTC") || zone.hasPrefix("GMT") { zone = zone.dropFirst(3) }
-                guard let first = zone.first, first == "+" || first == "-" else { return nil }
-                sign = first == "+" ? 1 : -1
-                let digits = zone.dropFirst().filter { $0 != ":" }
-                guard digits.count == 4 || digits.count == 2, digits.allSatisfy(\.isASCII), let value = Int(digits) else { return nil }
+            var zone = bytes[index...].drop(while: { $0 == 0x20 })
+            if zone.starts(with: Array("UTC".utf8)) || zone.starts(with: Array("GMT".utf8)) { zone = zone.dropFirst(3) }
+            if zone.count == 1, zone.first == UInt8(ascii: "Z") || zone.first == UInt8(ascii: "z") { zone = zone.dropFirst() }
+            if let sign = zone.first {
+                guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+                let digits = zone.dropFirst().filter { $0 != UInt8(ascii: ":") }
+                guard digits.count == 4 || digits.count == 2, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+                let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
                 let hours = digits.count == 4 ? value / 100 : value
                 let minutes = digits.count == 4 ? value % 100 : 0
                 guard hours <= 14, minutes < 60 else { return nil }
-                offsetSeconds = sign * (hours * 3600 + minutes * 60)
+                offsetSeconds = (sign == UInt8(ascii: "+") ? 1 : -1) * (hours * 3600 + minutes * 60)
             }
         }
         let days = daysFromCivil(year: year, month: month, day: day)

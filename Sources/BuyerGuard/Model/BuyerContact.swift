@@ -4,7 +4,8 @@
 /// The vault seals each field on the way in; nothing hands a `BuyerContact` back out.
 /// Its descriptions, debug descriptions and mirror never show the values.
 public struct BuyerContact: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    private var values: [ContactField: String] = [:]
+    /// Indexed by ``ContactField/index``: a fixed array is much cheaper than a dictionary keyed by a String-backed enum.
+    private var values = [String?](repeating: nil, count: ContactField.allCases.count)
 
     /// An empty contact.
     public init() {}
@@ -16,20 +17,25 @@ public struct BuyerContact: Sendable, Equatable, CustomStringConvertible, Custom
 
     /// The value of `field`, or `nil`. Setting an empty or blank string removes the value.
     public subscript(field: ContactField) -> String? {
-        get { values[field] }
+        get { values[field.index] }
         set {
             if let newValue, !newValue.trimmingASCIIWhitespace().isEmpty {
-                values[field] = newValue
+                values[field.index] = newValue
             } else {
-                values[field] = nil
+                values[field.index] = nil
             }
         }
     }
 
-    /// The fields that have a value.
-    public var presentFields: [ContactField] { ContactField.allCases.filter { values[$0] != nil } }
+    /// Sets a value already trimmed by the caller (the importer), skipping the check the subscript makes.
+    mutating func setTrimmed(_ field: ContactField, _ value: String?) {
+        values[field.index] = value
+    }
 
-    public var description: String { "BuyerContact(\(values.count) fields, values redacted)" }
+    /// The fields that have a value.
+    public var presentFields: [ContactField] { ContactField.allCases.filter { values[$0.index] != nil } }
+
+    public var description: String { "BuyerContact(\(presentFields.count) fields, values redacted)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["fields": presentFields.map(\.rawValue)]) }
 }

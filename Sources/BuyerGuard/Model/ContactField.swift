@@ -33,10 +33,34 @@ public enum ContactField: String, CaseIterable, Sendable, Codable, Comparable {
     /// Fields stored with each order (the shipping contact can differ from order to order).
     public static let orderLevel: [ContactField] = allCases.filter { !buyerLevel.contains($0) }
 
+    /// Position in ``allCases``, for array-backed storage.
+    var index: Int {
+        switch self {
+        case .buyerEmail: 0
+        case .buyerName: 1
+        case .buyerPhone: 2
+        case .recipientName: 3
+        case .addressLine1: 4
+        case .addressLine2: 5
+        case .addressLine3: 6
+        case .city: 7
+        case .stateOrRegion: 8
+        case .postalCode: 9
+        case .countryCode: 10
+        case .shipPhone: 11
+        }
+    }
+
     /// The column that holds this field's ciphertext.
-    var column: String { rawValue.replacingOccurrences(of: "-", with: "_") }
+    var column: String { Self.columns[index] }
+
+    /// The raw value's UTF-8 bytes, as bound into associated data and digests.
+    var nameBytes: [UInt8] { Self.names[index] }
+
+    private static let names = allCases.map { Array($0.rawValue.utf8) }
+    private static let columns = allCases.map { $0.rawValue.replacingOccurrences(of: "-", with: "_") }
 
     public static func < (lhs: ContactField, rhs: ContactField) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.index < rhs.index
     }
 }

@@ -17,6 +17,11 @@ public struct OrderID: Hashable, Comparable, Sendable, Codable, CustomStringConv
         rawValue = String(trimmed)
     }
 
+    /// An id whose text was already checked with ``isValid(_:)``.
+    init(validated text: String) {
+        rawValue = text
+    }
+
     static func isValid(_ utf8: some Collection<UInt8>) -> Bool {
         guard utf8.count == 19 else { return false }
         for (offset, byte) in utf8.enumerated() {
@@ -45,12 +50,14 @@ public struct OrderID: Hashable, Comparable, Sendable, Codable, CustomStringConv
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs, CR and LF.
+    /// The text without leading and trailing spaces, tabs, CR and LF (ASCII only, so it works on
+    /// UTF-8 code units and never splits a character).
     func trimmingASCIIWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r\n" || $0 == "\n" || $0 == "\r" }
         let base = Substring(self)
-        guard let first = base.firstIndex(where: { !isSpace($0) }) else { return base[base.endIndex...] }
-        let last = base.lastIndex(where: { !isSpace($0) })!
+        let utf8 = base.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return base[base.endIndex...] }
+        let last = utf8.lastIndex(where: { !isSpace($0) })!
         return base[first...last]
     }
 }

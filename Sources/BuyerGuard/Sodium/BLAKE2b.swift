@@ -33,4 +33,46 @@ enum BLAKE2b {
             try hash(message, key: key, outputByteCount: outputByteCount)
         }
     }
+
+    /// Feeds a hash in pieces, so callers need not concatenate (and later wipe) their input.
+    struct Updater {
+        fileprivate let state: OpaquePointer  // crypto_generichash_state *, 64-byte aligned (Swift cannot import the aligned struct)
+
+        mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            crypto_generichash_update(state, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+        }
+
+        mutating func update(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { update($0) }
+        }
+
+        /// Feeds a string's UTF-8 bytes without copying them.
+        mutating func update(utf8 text: String) {
+            var text = text
+            text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// Keyed BLAKE2b over whatever `body` feeds in.
+    static func hash(key: SecureBytes, outputByteCount: Int = 32, _ body: (inout Updater) throws -> Void) throws -> [UInt8] {
+        guard (minimumOutputByteCount...maximumOutputByteCount).contains(outputByteCount) else {
+            throw BuyerGuardError(.invalidArgument, "BLAKE2b output must be 16 to 64 bytes, got \(outputByteCount)")
+        }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
+        defer {
+            sodium_memzero(memory, crypto_generichash_statebytes())
+            memory.deallocate()
+        }
+        let state = OpaquePointer(memory)
+        let status = key.withUnsafeBytes { key in
+            crypto_generichash_init(state, key.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count, outputByteCount)
+        }
+        guard status == 0 else { throw BuyerGuardError(.sodium, "BLAKE2b could not start (key of \(key.count) bytes)") }
+        var updater = Updater(state: state)
+        try body(&updater)
+        var output = [UInt8](repeating: 0, count: outputByteCount)
+        _ = output.withUnsafeMutableBytes { crypto_generichash_final(state, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), outputByteCount) }
+        return output
+    }
 }

@@ -16,6 +16,11 @@ enum XChaCha20Poly1305 {
         randombytes_buf(nonce.baseAddress!, nonceByteCount)
     }
 
+    /// Fills a whole block with random bytes, to be cut into nonces.
+    static func randomNonceBlock(into block: UnsafeMutableRawBufferPointer) {
+        randombytes_buf(block.baseAddress!, block.count)
+    }
+
     /// Seals `message` into `output` (which must hold `message.count + tagByteCount` bytes).
     static func seal(
         _ message: UnsafeRawBufferPointer,

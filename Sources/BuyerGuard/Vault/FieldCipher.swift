@@ -1,18 +1,45 @@
 import Foundation
 
 /// The record a sealed field belongs to; part of every field's associated data.
-enum RecordID: Sendable, Hashable {
-    /// A buyer, by its random 16-byte id.
-    case buyer([UInt8])
-    /// An order, by its marketplace id.
-    case order(OrderID)
-
+struct RecordID: Sendable, Hashable {
     /// The canonical bytes bound into associated data: `b/<32 hex>` or `o/<order id>`.
-    var canonicalBytes: [UInt8] {
-        switch self {
-        case .buyer(let uid): Array("b/".utf8) + Array(uid.hexString.utf8)
-        case .order(let id): Array("o/".utf8) + Array(id.rawValue.utf8)
+    let canonicalBytes: [UInt8]
+
+    /// A buyer, by its random 16-byte id.
+    static func buyer(_ uid: [UInt8]) -> RecordID {
+        RecordID(canonicalBytes: Array("b/".utf8) + Array(uid.hexString.utf8))
+    }
+
+    /// An order, by its marketplace id.
+    static func order(_ id: OrderID) -> RecordID {
+        RecordID(canonicalBytes: Array("o/".utf8) + Array(id.rawValue.utf8))
+    }
+}
+
+/// Random bytes (nonces, buyer ids) drawn from libsodium in blocks rather than one `getrandom`
+/// call per field. Each byte is handed out once. Not shared between tasks: each sealer makes its own.
+final class RandomBytePool {
+    private var pool = [UInt8](repeating: 0, count: XChaCha20Poly1305.nonceByteCount * 256)
+    private var offset: Int
+
+    init() { offset = pool.count }
+
+    /// Fills `nonce` (at most 24 bytes) with fresh random bytes.
+    func fill(_ nonce: UnsafeMutableRawBufferPointer) {
+        precondition(nonce.count <= XChaCha20Poly1305.nonceByteCount)
+        if offset + nonce.count > pool.count {
+            pool.withUnsafeMutableBytes { XChaCha20Poly1305.randomNonceBlock(into: $0) }
+            offset = 0
         }
+        pool.withUnsafeBytes { nonce.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + nonce.count)])) }
+        offset += nonce.count
+    }
+
+    /// `count` fresh random bytes (at most 24).
+    func bytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { fill($0) }
+        return bytes
     }
 }
 
@@ -37,34 +64,56 @@ struct FieldCipher: Sendable {
     static let overheadByteCount = headerByteCount + XChaCha20Poly1305.tagByteCount
 
     let keyRing: KeyRing
+    /// The key new fields are sealed with, looked up once.
+    private let primary: DataKey
+
+    init(keyRing: KeyRing) {
+        self.keyRing = keyRing
+        self.primary = keyRing.primary(.field)
+    }
 
     static func associatedData(format: UInt8, version: UInt32, record: RecordID, field: ContactField) -> [UInt8] {
+        withAssociatedData(format: format, version: version, record: record, field: field) { Array($0) }
+    }
+
+    /// Builds the associated data in a temporary buffer (no heap allocation) and hands it to `body`.
+    static func withAssociatedData<R>(
+        format: UInt8, version: UInt32, record: RecordID, field: ContactField, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
         let recordBytes = record.canonicalBytes
-        let fieldBytes = Array(field.rawValue.utf8)
-        var ad = [UInt8]()
-        ad.reserveCapacity(7 + recordBytes.count + fieldBytes.count)
-        ad.append(format)
-        ad += version.bigEndianBytes
-        ad.append(UInt8(recordBytes.count))
-        ad += recordBytes
-        ad.append(UInt8(fieldBytes.count))
-        ad += fieldBytes
-        return ad
+        let fieldBytes = field.nameBytes
+        let count = 7 + recordBytes.count + fieldBytes.count
+        return try withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+            buffer[0] = format
+            buffer[1] = UInt8(truncatingIfNeeded: version >> 24)
+            buffer[2] = UInt8(truncatingIfNeeded: version >> 16)
+            buffer[3] = UInt8(truncatingIfNeeded: version >> 8)
+            buffer[4] = UInt8(truncatingIfNeeded: version)
+            buffer[5] = UInt8(recordBytes.count)
+            recordBytes.withUnsafeBytes { buffer.baseAddress!.advanced(by: 6).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            buffer[6 + recordBytes.count] = UInt8(fieldBytes.count)
+            fieldBytes.withUnsafeBytes {
+                buffer.baseAddress!.advanced(by: 7 + recordBytes.count).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// Seals `plaintext` for `field` of `record` with the primary field key.
-    func seal(_ plaintext: String, field: ContactField, record: RecordID) throws -> Data {
-        let key = keyRing.primary(.field)
-        let ad = Self.associatedData(format: Self.format, version: key.version, record: record, field: field)
+    func seal(_ plaintext: String, field: ContactField, record: RecordID, nonces: RandomBytePool? = nil) throws -> Data {
+        let key = primary
         var text = plaintext
         return try text.withUTF8 { (message) throws -> Data in
             var output = Data(count: Self.overheadByteCount + message.count)
             try output.withUnsafeMutableBytes { (out) throws in
                 out[0] = Self.format
-                for (offset, byte) in key.version.bigEndianBytes.enumerated() { out[1 + offset] = byte }
+                out[1] = UInt8(truncatingIfNeeded: key.version >> 24)
+                out[2] = UInt8(truncatingIfNeeded: key.version >> 16)
+                out[3] = UInt8(truncatingIfNeeded: key.version >> 8)
+                out[4] = UInt8(truncatingIfNeeded: key.version)
                 let nonce = UnsafeMutableRawBufferPointer(rebasing: out[5..<Self.headerByteCount])
-                XChaCha20Poly1305.randomNonce(into: nonce)
-                try ad.withUnsafeBytes { (ad) throws in
+                if let nonces { nonces.fill(nonce) } else { XChaCha20Poly1305.randomNonce(into: nonce) }
+                try Self.withAssociatedData(format: Self.format, version: key.version, record: record, field: field) { ad in
                     try XChaCha20Poly1305.seal(
                         UnsafeRawBufferPointer(message), key: key.secret, nonce: UnsafeRawBufferPointer(nonce),
                         authenticating: ad, into: UnsafeMutableRawBufferPointer(rebasing: out[Self.headerByteCount...]))
@@ -94,11 +143,10 @@ struct FieldCipher: Sendable {
             throw BuyerGuardError(.unsupportedFormat, "sealed \(field.rawValue) has unknown format byte \(ciphertext.first!)")
         }
         let version = Self.keyVersion(of: ciphertext)!
-        let key = try keyRing.key(.field, version: version)
-        let ad = Self.associatedData(format: Self.format, version: version, record: record, field: field)
+        let key = version == primary.version ? primary : try keyRing.key(.field, version: version)
         do {
             return try ciphertext.withUnsafeBytes { (bytes) throws in
-                try ad.withUnsafeBytes { (ad) throws in
+                try Self.withAssociatedData(format: Self.format, version: version, record: record, field: field) { ad in
                     try XChaCha20Poly1305.open(
                         UnsafeRawBufferPointer(rebasing: bytes[Self.headerByteCount...]), key: key.secret,
                         nonce: UnsafeRawBufferPointer(rebasing: bytes[5..<Self.headerByteCount]), authenticating: ad)
@@ -115,40 +163,60 @@ struct FieldCipher: Sendable {
 /// Keyed BLAKE2b values computed from plaintext: the blind index of emails and change digests.
 struct BlindIndexer: Sendable {
     let keyRing: KeyRing
+    private let primary: DataKey
+
+    init(keyRing: KeyRing) {
+        self.keyRing = keyRing
+        self.primary = keyRing.primary(.blindIndex)
+    }
+
+    /// The version of the index key new entries use.
+    var primaryVersion: UInt32 { primary.version }
 
     /// How an email is normalised before indexing: white space trimmed, Unicode NFC, lowercased.
     /// Dots and `+tags` are kept: marketplace relay addresses are exact.
     static func normalize(email: String) -> String {
-        String(email.trimmingASCIIWhitespace()).precomposedStringWithCanonicalMapping.lowercased()
+        let trimmed = String(email.trimmingASCIIWhitespace())
+        if trimmed.utf8.allSatisfy({ $0 < 0x80 }) { return trimmed.lowercased() }
+        return trimmed.precomposedStringWithCanonicalMapping.lowercased()
     }
 
-    /// The blind index of `email` under the primary index key: 32 bytes.
+    /// The blind index of `email` under the primary index key.
     func index(email: String) throws -> Data {
-        try index(email: email, key: keyRing.primary(.blindIndex))
+        try index(email: email, key: primary)
     }
 
-    /// The blind index of `email` under a given index key version.
+    /// The blind index of `email` under a given index key version: 16 bytes of keyed BLAKE2b
+    /// (128 bits: no two buyers of a seller collide, and the index stays small).
     func index(email: String, key: DataKey) throws -> Data {
-        Data(try BLAKE2b.hash(Array(("bg.email.v1|" + Self.normalize(email: email)).utf8), key: key.secret))
+        Data(try BLAKE2b.hash(key: key.secret, outputByteCount: 16) { hash in
+            hash.update(Self.emailLabel)
+            hash.update(utf8: Self.normalize(email: email))
+        })
     }
+
+    private static let emailLabel = Array("bg.email.v1|".utf8)
 
     /// A digest of a record's plaintext fields, to tell an unchanged re-import from a change
     /// without opening any ciphertext. Bound to the record so equal contacts give unequal digests.
-    func digest(record: RecordID, fields: [(ContactField, String?)], extra: [String] = []) throws -> Data {
-        var message = Array("bg.digest.v1|".utf8) + record.canonicalBytes
-        for (field, value) in fields {
-            message += Array("|\(field.rawValue)=".utf8)
-            if let value {
-                let bytes = Array(value.utf8)
-                message += UInt32(bytes.count).bigEndianBytes + bytes
-            } else {
-                message += [0xFF]
+    /// The plaintext is fed to BLAKE2b in place: no copy of it is made.
+    func digest(record: RecordID, fields: [(ContactField, String?)]) throws -> Data {
+        Data(try BLAKE2b.hash(key: primary.secret, outputByteCount: 16) { hash in
+            hash.update(Self.digestLabel)
+            hash.update(record.canonicalBytes)
+            for (field, value) in fields {
+                hash.update([0x7C] + field.nameBytes)  // "|" name
+                if let value {
+                    hash.update(UInt32(value.utf8.count).bigEndianBytes)
+                    hash.update(utf8: value)
+                } else {
+                    hash.update([0xFF])
+                }
             }
-        }
-        for value in extra { message += Array("|\(value)".utf8) }
-        defer { wipe(&message) }
-        return Data(try BLAKE2b.hash(message, key: keyRing.primary(.blindIndex).secret, outputByteCount: 16))
+        })
     }
+
+    private static let digestLabel = Array("bg.digest.v1|".utf8)
 }
 
 extension Sequence<UInt8> {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// How a batch of stored orders changed the vault.
 public struct StoreSummary: Sendable, Equatable, Codable {
@@ -27,16 +28,58 @@ public struct StoreSummary: Sendable, Equatable, Codable {
     }
 }
 
-/// Writes orders and their buyers into `vault.sqlite`, sealing each contact field.
-///
-/// Idempotent: writing the same order twice changes nothing the second time (a keyed digest of
-/// the plaintext tells, so unchanged fields are not re-sealed). Runs inside the caller's transaction.
-struct OrderWriter {
+/// An order with everything that needs a key computed ahead of the write transaction: the blind
+/// index, digests, and every field already sealed. Preparing is pure CPU work and runs outside
+/// the database's single writer, in parallel with the previous batch's write.
+struct PreparedOrder: Sendable {
+    let order: MarketplaceOrder
+    let emailIndex: Data?
+    /// The id a new buyer gets if the email is not in the vault yet (discarded otherwise).
+    let newBuyerUID: [UInt8]
+    let newBuyerDigest: Data
+    let sealedBuyerEmail: Data?
+    let sealedBuyerName: Data?
+    let orderDigest: Data
+    /// Sealed ``ContactField/orderLevel`` fields, in that order.
+    let sealedOrderFields: [Data?]
+}
+
+/// Seals orders for writing. Not shared between tasks (it owns a nonce pool).
+struct OrderSealer {
     let cipher: FieldCipher
     let indexer: BlindIndexer
+    let nonces = RandomBytePool()
+
+    func prepare(_ order: MarketplaceOrder) throws -> PreparedOrder {
+        let contact = order.contact
+        let email = contact[.buyerEmail]
+        let name = contact[.buyerName]
+        let uid = nonces.bytes(16)
+        let buyerRecord = RecordID.buyer(uid)
+        let orderRecord = RecordID.order(order.id)
+        return PreparedOrder(
+            order: order,
+            emailIndex: try email.map { try indexer.index(email: $0) },
+            newBuyerUID: uid,
+            newBuyerDigest: try indexer.digest(record: buyerRecord, fields: [(.buyerEmail, email), (.buyerName, name)]),
+            sealedBuyerEmail: try email.map { try cipher.seal($0, field: .buyerEmail, record: buyerRecord, nonces: nonces) },
+            sealedBuyerName: try name.map { try cipher.seal($0, field: .buyerName, record: buyerRecord, nonces: nonces) },
+            orderDigest: try indexer.digest(record: orderRecord, fields: ContactField.orderLevel.map { ($0, contact[$0]) }),
+            sealedOrderFields: try ContactField.orderLevel.map { field in
+                try contact[field].map { try cipher.seal($0, field: field, record: orderRecord, nonces: nonces) }
+            })
+    }
+}
+
+/// Writes prepared orders and their buyers into `vault.sqlite`.
+///
+/// Idempotent: writing the same order twice changes nothing the second time (a keyed digest of
+/// the plaintext tells, so unchanged fields are not rewritten). Runs inside the caller's transaction.
+struct OrderWriter {
+    let sealer: OrderSealer
     let now: Date
 
-    func write(_ orders: some Sequence<MarketplaceOrder>, in db: Database) throws -> StoreSummary {
+    func write(_ orders: [PreparedOrder], in db: Database) throws -> StoreSummary {
         var summary = StoreSummary()
         for order in orders {
             try write(order, in: db, summary: &summary)
@@ -44,169 +87,176 @@ struct OrderWriter {
         return summary
     }
 
-    private func write(_ order: MarketplaceOrder, in db: Database, summary: inout StoreSummary) throws {
+    private func write(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws {
+        let order = prepared.order
         let timestamp = Int64(now.timeIntervalSince1970)
-        let buyerID = try buyer(for: order, in: db, summary: &summary)
-        let record = RecordID.order(order.id)
-        let orderFields = ContactField.orderLevel.map { ($0, order.contact[$0]) }
-        let digest = try indexer.digest(record: record, fields: orderFields)
+        let buyerID = try buyer(for: prepared, in: db, summary: &summary)
 
-        let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT buyer_id, status, contact_digest, pii_removed_at FROM orders WHERE order_id = ?"),
-            arguments: [order.id.rawValue])
-
+        // New orders (the common case of an import) take one statement; existing ones are compared.
+        var values: [DirectBinding] = [
+            .text(order.id.rawValue), .integer(buyerID), DirectBinding(order.marketplace),
+            DirectBinding(order.purchaseDate.map(Self.seconds)), DirectBinding(order.paymentsDate.map(Self.seconds)),
+            .text(order.status.rawValue), DirectBinding(order.itemCount), DirectBinding(order.shipServiceLevel),
+            .blob(prepared.orderDigest), .integer(timestamp), .integer(timestamp),
+        ]
+        values.reserveCapacity(values.count + prepared.sealedOrderFields.count)
+        for sealed in prepared.sealedOrderFields { values.append(DirectBinding(sealed)) }
+        try db.cachedStatement(sql: Self.insertOrderSQL).run(values)
+        let inserted = db.changesCount > 0
         var changed = false
-        if let existing {
-            let currentStatus = OrderStatus(rawValue: existing["status"]) ?? .pending
-            let status = order.status.progress > currentStatus.progress ? order.status : currentStatus
-            let sameContact = (existing["contact_digest"] as Data?) == digest
-            let removed = (existing["pii_removed_at"] as Int64?) != nil
-            if !sameContact && !removed {
-                // Re-seal every order-level field: the new values replace the old.
-                var assignments: [String] = []
-                var arguments: StatementArguments = []
-                for field in ContactField.orderLevel {
-                    assignments.append("\(field.column) = ?")
-                    arguments += [try order.contact[field].map { try cipher.seal($0, field: field, record: record) }]
-                }
-                arguments += [digest, timestamp, order.id.rawValue]
-                try db.execute(
-                    sql: "UPDATE orders SET \(assignments.joined(separator: ", ")), contact_digest = ?, updated_at = ? WHERE order_id = ?",
-                    arguments: arguments)
-                changed = true
-            }
-            try db.execute(
-                sql: """
-                    UPDATE orders SET buyer_id = ?, status = ?, marketplace = coalesce(?, marketplace),
-                        purchase_date = coalesce(?, purchase_date), payments_date = coalesce(?, payments_date),
-                        ship_service_level = coalesce(?, ship_service_level), updated_at = ?
-                    WHERE order_id = ? AND (buyer_id IS NOT ? OR status IS NOT ?
-                        OR (? IS NOT NULL AND marketplace IS NOT ?)
-                        OR (? IS NOT NULL AND purchase_date IS NOT ?)
-                        OR (? IS NOT NULL AND payments_date IS NOT ?)
-                        OR (? IS NOT NULL AND ship_service_level IS NOT ?))
-                    """,
-                arguments: [
-                    buyerID, status.rawValue, order.marketplace, order.purchaseDate.map(Self.seconds),
-                    order.paymentsDate.map(Self.seconds), order.shipServiceLevel, timestamp,
-                    order.id.rawValue, buyerID, status.rawValue,
-                    order.marketplace, order.marketplace,
-                    order.purchaseDate.map(Self.seconds), order.purchaseDate.map(Self.seconds),
-                    order.paymentsDate.map(Self.seconds), order.paymentsDate.map(Self.seconds),
-                    order.shipServiceLevel, order.shipServiceLevel,
-                ])
-            changed = changed || db.changesCount > 0
-        } else {
-            var columns = ["order_id", "buyer_id", "marketplace", "purchase_date", "payments_date", "status",
-                           "item_count", "ship_service_level", "contact_digest", "created_at", "updated_at"]
-            var arguments: StatementArguments = [
-                order.id.rawValue, buyerID, order.marketplace, order.purchaseDate.map(Self.seconds),
-                order.paymentsDate.map(Self.seconds), order.status.rawValue, order.itemCount,
-                order.shipServiceLevel, digest, timestamp, timestamp,
-            ]
-            for field in ContactField.orderLevel {
-                columns.append(field.column)
-                arguments += [try order.contact[field].map { try cipher.seal($0, field: field, record: record) }]
-            }
-            let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-            try db.cachedStatement(sql: "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES (\(placeholders))")
-                .execute(arguments: arguments)
+        let rowID: Int64
+        if inserted {
+            rowID = db.lastInsertedRowID
             summary.ordersInserted += 1
+        } else {
+            (rowID, changed) = try update(prepared, buyerID: buyerID, in: db)
         }
 
         var itemsChanged = 0
         for item in order.items {
             try db.cachedStatement(sql: """
-                INSERT INTO order_items (order_id, order_item_id, sku, product_name, quantity) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (order_id, order_item_id) DO UPDATE SET
+                INSERT INTO order_items (order_ref, order_item_id, sku, product_name, quantity) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (order_ref, order_item_id) DO UPDATE SET
                     sku = excluded.sku, product_name = excluded.product_name, quantity = excluded.quantity
                 WHERE sku IS NOT excluded.sku OR product_name IS NOT excluded.product_name OR quantity IS NOT excluded.quantity
-                """).execute(arguments: [order.id.rawValue, item.orderItemID, item.sku, item.productName, item.quantity])
+                """).run([.integer(rowID), .text(item.orderItemID), DirectBinding(item.sku),
+                          DirectBinding(item.productName), DirectBinding(item.quantity)])
             itemsChanged += db.changesCount
         }
         summary.itemsWritten += itemsChanged
-        if existing != nil {
+        if !inserted {
             if itemsChanged > 0 || (order.items.isEmpty && order.itemCountHint != nil) {
-                try refreshItemCount(of: order, in: db)
+                try refreshItemCount(of: order, rowID: rowID, in: db)
                 changed = changed || itemsChanged > 0 || db.changesCount > 0
             }
             if changed { summary.ordersUpdated += 1 } else { summary.ordersUnchanged += 1 }
         } else if itemsChanged > 0 && order.items.count != itemsChanged {
-            try refreshItemCount(of: order, in: db)  // duplicate item ids within one order
+            try refreshItemCount(of: order, rowID: rowID, in: db)  // duplicate item ids within one order
         }
     }
 
-    private func refreshItemCount(of order: MarketplaceOrder, in db: Database) throws {
+    /// Brings an existing order up to date; returns its row id and whether anything changed.
+    private func update(_ prepared: PreparedOrder, buyerID: Int64, in db: Database) throws -> (Int64, Bool) {
+        let order = prepared.order
+        let timestamp = Int64(now.timeIntervalSince1970)
+        guard let existing = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, status, contact_digest, pii_removed_at FROM orders WHERE order_id = ?"),
+            arguments: [order.id.rawValue])
+        else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "order \(order.id) neither inserted nor found")
+        }
+        let rowID: Int64 = existing["id"]
+        var changed = false
+        let currentStatus = OrderStatus(rawValue: existing["status"]) ?? .pending
+        let status = order.status.progress > currentStatus.progress ? order.status : currentStatus
+        let sameContact = (existing["contact_digest"] as Data?) == prepared.orderDigest
+        let removed = (existing["pii_removed_at"] as Int64?) != nil
+        if !sameContact && !removed {
+            // The new values replace the old; they were sealed for this order's record.
+            var arguments = StatementArguments(prepared.sealedOrderFields)
+            arguments += [prepared.orderDigest, timestamp, order.id.rawValue]
+            try db.cachedStatement(sql: Self.resealOrderSQL).execute(arguments: arguments)
+            changed = true
+        }
+        try db.cachedStatement(sql: """
+            UPDATE orders SET buyer_id = ?, status = ?, marketplace = coalesce(?, marketplace),
+                purchase_date = coalesce(?, purchase_date), payments_date = coalesce(?, payments_date),
+                ship_service_level = coalesce(?, ship_service_level), updated_at = ?
+            WHERE order_id = ? AND (buyer_id IS NOT ? OR status IS NOT ?
+                OR (? IS NOT NULL AND marketplace IS NOT ?)
+                OR (? IS NOT NULL AND purchase_date IS NOT ?)
+                OR (? IS NOT NULL AND payments_date IS NOT ?)
+                OR (? IS NOT NULL AND ship_service_level IS NOT ?))
+            """).execute(arguments: [
+                buyerID, status.rawValue, order.marketplace, order.purchaseDate.map(Self.seconds),
+                order.paymentsDate.map(Self.seconds), order.shipServiceLevel, timestamp,
+                order.id.rawValue, buyerID, status.rawValue,
+                order.marketplace, order.marketplace,
+                order.purchaseDate.map(Self.seconds), order.purchaseDate.map(Self.seconds),
+                order.paymentsDate.map(Self.seconds), order.paymentsDate.map(Self.seconds),
+                order.shipServiceLevel, order.shipServiceLevel,
+            ])
+        return (rowID, changed || db.changesCount > 0)
+    }
+
+    private func refreshItemCount(of order: MarketplaceOrder, rowID: Int64, in db: Database) throws {
         if order.items.isEmpty, let hint = order.itemCountHint {
-            try db.execute(sql: "UPDATE orders SET item_count = ? WHERE order_id = ? AND item_count IS NOT ?",
-                           arguments: [hint, order.id.rawValue, hint])
+            try db.cachedStatement(sql: "UPDATE orders SET item_count = ? WHERE id = ? AND item_count IS NOT ?")
+                .execute(arguments: [hint, rowID, hint])
         } else {
-            try db.execute(sql: """
-                UPDATE orders SET item_count = (SELECT coalesce(sum(quantity), 0) FROM order_items WHERE order_id = ?1)
-                WHERE order_id = ?1
-                """, arguments: [order.id.rawValue])
+            try db.cachedStatement(sql: """
+                UPDATE orders SET item_count = (SELECT coalesce(sum(quantity), 0) FROM order_items WHERE order_ref = ?1)
+                WHERE id = ?1
+                """).execute(arguments: [rowID])
         }
     }
 
     /// Finds the order's buyer by the blind index of their email, or makes a new one.
     /// An order without an email gets a buyer of its own (and keeps it on re-import).
-    private func buyer(for order: MarketplaceOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
-        let timestamp = Int64(now.timeIntervalSince1970)
-        let email = order.contact[.buyerEmail]
-        let name = order.contact[.buyerName]
-        var row: Row?
-        if let email {
-            let index = try indexer.index(email: email)
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?"),
-                                   arguments: [index])
-            if row == nil {
-                return try insertBuyer(email: email, index: index, name: name, in: db, summary: &summary)
-            }
+    private func buyer(for prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
+        let contact = prepared.order.contact
+        var found: (id: Int64, uid: Data, digest: Data?)?
+        let readBuyer: (SQLiteStatement) -> Void = { statement in
+            found = (sqlite3_column_int64(statement, 0), directBlob(statement, 1) ?? Data(), directBlob(statement, 2))
+        }
+        if let index = prepared.emailIndex {
+            try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
+                .run([.blob(index)], row: readBuyer)
         } else {
-            row = try Row.fetchOne(db.cachedStatement(sql: """
+            try db.cachedStatement(sql: """
                 SELECT buyers.id, buyers.uid, buyers.digest FROM orders JOIN buyers ON buyers.id = orders.buyer_id
                 WHERE orders.order_id = ? AND buyers.email_index IS NULL
-                """), arguments: [order.id.rawValue])
-            if row == nil {
-                return try insertBuyer(email: nil, index: nil, name: name, in: db, summary: &summary)
-            }
+                """).run([.text(prepared.order.id.rawValue)], row: readBuyer)
         }
-        let id: Int64 = row!["id"]
-        let uid = [UInt8](row!["uid"] as Data)
-        let record = RecordID.buyer(uid)
-        // A later report may bring a name the first one lacked (or a corrected one): the newest non-empty value wins.
-        let newName = name
-        if let newName {
-            let digest = try indexer.digest(record: record, fields: [(.buyerEmail, email), (.buyerName, newName)])
-            if (row!["digest"] as Data?) != digest {
-                try db.execute(
-                    sql: "UPDATE buyers SET buyer_email = coalesce(?, buyer_email), buyer_name = ?, digest = ?, updated_at = ? WHERE id = ?",
-                    arguments: [try email.map { try cipher.seal($0, field: .buyerEmail, record: record) },
-                                try cipher.seal(newName, field: .buyerName, record: record), digest, timestamp, id])
+        guard let found else { return try insertBuyer(prepared, in: db, summary: &summary) }
+        let id = found.id
+        // A later report may bring a name the first one lacked, or a corrected one: the newest
+        // non-empty value wins. Re-sealed here, for the buyer's existing record id.
+        if let name = contact[.buyerName] {
+            let uid = [UInt8](found.uid)
+            let record = RecordID.buyer(uid)
+            let email = contact[.buyerEmail]
+            let digest = try sealer.indexer.digest(record: record, fields: [(.buyerEmail, email), (.buyerName, name)])
+            if found.digest != digest {
+                let cipher = sealer.cipher
+                try db.cachedStatement(
+                    sql: "UPDATE buyers SET buyer_email = coalesce(?, buyer_email), buyer_name = ?, digest = ?, updated_at = ? WHERE id = ?")
+                    .execute(arguments: [
+                        try email.map { try cipher.seal($0, field: .buyerEmail, record: record, nonces: sealer.nonces) },
+                        try cipher.seal(name, field: .buyerName, record: record, nonces: sealer.nonces),
+                        digest, Int64(now.timeIntervalSince1970), id,
+                    ])
             }
         }
         return id
     }
 
-    private func insertBuyer(
-        email: String?, index: Data?, name: String?, in db: Database, summary: inout StoreSummary
-    ) throws -> Int64 {
+    private func insertBuyer(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
         let timestamp = Int64(now.timeIntervalSince1970)
-        let uid = randomBytes(16)
-        let record = RecordID.buyer(uid)
-        let digest = try indexer.digest(record: record, fields: [(.buyerEmail, email), (.buyerName, name)])
         try db.cachedStatement(sql: """
             INSERT INTO buyers (uid, email_index, email_index_version, buyer_email, buyer_name, digest, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                Data(uid), index, index == nil ? nil : Int64(indexer.keyRing.primary(.blindIndex).version),
-                try email.map { try cipher.seal($0, field: .buyerEmail, record: record) },
-                try name.map { try cipher.seal($0, field: .buyerName, record: record) },
-                digest, timestamp, timestamp,
+            """).run([
+                .blob(Data(prepared.newBuyerUID)), DirectBinding(prepared.emailIndex),
+                prepared.emailIndex == nil ? .null : .integer(Int64(sealer.indexer.primaryVersion)),
+                DirectBinding(prepared.sealedBuyerEmail), DirectBinding(prepared.sealedBuyerName),
+                .blob(prepared.newBuyerDigest), .integer(timestamp), .integer(timestamp),
             ])
         summary.buyersInserted += 1
         return db.lastInsertedRowID
     }
+
+    private static let insertOrderSQL: String = {
+        let columns = ["order_id", "buyer_id", "marketplace", "purchase_date", "payments_date", "status", "item_count",
+                       "ship_service_level", "contact_digest", "created_at", "updated_at"] + ContactField.orderLevel.map(\.column)
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (order_id) DO NOTHING"
+    }()
+
+    private static let resealOrderSQL: String = {
+        let assignments = ContactField.orderLevel.map { "\($0.column) = ?" }.joined(separator: ", ")
+        return "UPDATE orders SET \(assignments), contact_digest = ?, updated_at = ? WHERE order_id = ?"
+    }()
 
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
 }

@@ -197,6 +197,9 @@ public final class Vault: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Imports insert into random-keyed unique indexes (blind index, buyer uid): a larger
+            // page cache (96 MiB) keeps them off the disk. An upper bound, not an allocation.
+            try db.execute(sql: "PRAGMA cache_size = -98304")
         }
         return configuration
     }
@@ -219,11 +222,24 @@ public final class Vault: Sendable {
     /// order's status forward, never back. An order whose PII was removed is not refilled.
     @discardableResult
     public func store(_ orders: [MarketplaceOrder]) async throws -> StoreSummary {
-        let writer = OrderWriter(cipher: cipher, indexer: indexer, now: Date())
+        try await write(try prepare(orders))
+    }
+
+    /// Seals orders ahead of their write: CPU work that needs no database lock.
+    func prepare(_ orders: [MarketplaceOrder]) throws -> [PreparedOrder] {
+        let sealer = OrderSealer(cipher: cipher, indexer: indexer)
+        return try orders.map { try sealer.prepare($0) }
+    }
+
+    /// Writes prepared orders in one transaction.
+    func write(_ prepared: [PreparedOrder]) async throws -> StoreSummary {
+        let (cipher, indexer, now) = (cipher, indexer, Date())
         do {
-            return try await database.write { db in try writer.write(orders, in: db) }
+            return try await database.write { db in
+                try OrderWriter(sealer: OrderSealer(cipher: cipher, indexer: indexer), now: now).write(prepared, in: db)
+            }
         } catch let error as DatabaseError {
-            throw BuyerGuardError(.storage, "could not store \(orders.count) orders", location: folder.path,
+            throw BuyerGuardError(.storage, "could not store \(prepared.count) orders", location: folder.path,
                                   underlying: error.redactedDescription)
         }
     }

@@ -25,7 +25,7 @@ enum VaultSchema {
                 -- One row per buyer; the same relay email across orders is one buyer.
                 CREATE TABLE buyers (
                     id INTEGER PRIMARY KEY,
-                    uid BLOB NOT NULL UNIQUE,          -- random 16 bytes, bound into ciphertexts
+                    uid BLOB NOT NULL,                 -- random 16 bytes, bound into ciphertexts
                     email_index BLOB UNIQUE,           -- keyed BLAKE2b of the normalised email
                     email_index_version INTEGER,
                     buyer_email BLOB,                  -- sealed
@@ -35,8 +35,11 @@ enum VaultSchema {
                     updated_at INTEGER NOT NULL
                 );
 
+                -- Marketplace order ids are random: they get a unique index, while rows (and their
+                -- items, keyed by the row id) are appended in import order.
                 CREATE TABLE orders (
-                    order_id TEXT PRIMARY KEY NOT NULL,
+                    id INTEGER PRIMARY KEY,
+                    order_id TEXT NOT NULL UNIQUE,
                     buyer_id INTEGER NOT NULL REFERENCES buyers(id),
                     marketplace TEXT,
                     purchase_date INTEGER,
@@ -70,12 +73,12 @@ enum VaultSchema {
                 CREATE INDEX orders_by_buyer ON orders(buyer_id);
 
                 CREATE TABLE order_items (
-                    order_id TEXT NOT NULL REFERENCES orders(order_id),
+                    order_ref INTEGER NOT NULL REFERENCES orders(id),
                     order_item_id TEXT NOT NULL,
                     sku TEXT,
                     product_name TEXT,
                     quantity INTEGER NOT NULL,
-                    PRIMARY KEY (order_id, order_item_id)
+                    PRIMARY KEY (order_ref, order_item_id)
                 ) WITHOUT ROWID;
                 """)
         }
