@@ -18,7 +18,7 @@ struct ImportCommand: AsyncParsableCommand {
     var encoding: String = "auto"
 
     @Option(help: "Orders written per transaction.")
-    var batchSize: Int = 10_000
+    var batchSize: Int = 50_000
 
     @Option(help: ArgumentHelp("Summary format: text or json.", valueName: "format"))
     var format: OutputFormat = .text

@@ -363,3 +363,68 @@ import Testing
         #expect(TimestampParser.parse(Substring(text)) == nil)
     }
 }
+
+/// Imports large enough to span several chunks, transactions and pipelined writes.
+@Suite struct BulkImportTests {
+    /// A synthetic report: `orders` orders, every fifth with two item rows, buyers repeating.
+    static func report(orders: Int, seed: Int = 1) -> String {
+        var rows: [ReportFixtures.Row] = []
+        for number in 0..<orders {
+            var row = ReportFixtures.Row()
+            row.orderID = String(format: "40%d-%07d-%07d", 2 + number % 7, (number * 7919 + seed) % 10_000_000, number)
+            row.email = "buyer\((number * 31) % (orders / 2 + 1))@marketplace.amazon.it"
+            row.name = "Buyer \((number * 31) % (orders / 2 + 1))"
+            row.recipient = row.name
+            row.street = "Via Roma \(number % 200 + 1)"
+            row.itemID = String(format: "%08d000001", number)
+            rows.append(row)
+            if number % 5 == 0 {
+                var second = row
+                second.itemID = String(format: "%08d000002", number)
+                second.sku = "TEE-M"
+                rows.append(second)
+            }
+        }
+        return ReportFixtures.orderReport(rows)
+    }
+
+    @Test func manyChunksAndTransactionsAddUp() async throws {
+        let test = try await TestVault.make()
+        let file = try test.folder.write("big.txt", Self.report(orders: 12_000))
+        var options = ImportOptions()
+        options.batchSize = 3000  // several commits, one open transaction at a time
+        let first = try await test.vault.importOrders(from: file, options: options)
+        #expect(first.rowsRead == 14_400)
+        #expect(first.rowsRejected == 0)
+        #expect(first.stored.ordersInserted == 12_000)
+        #expect(first.stored.itemsWritten == 14_400)
+        let stats = try await test.vault.statistics()
+        #expect(stats.orders == 12_000)
+        #expect(stats.items == 14_400)
+        #expect(stats.buyers == first.stored.buyersInserted)
+        let again = try await test.vault.importOrders(from: file, options: options)
+        #expect(again.stored.ordersUnchanged == 12_000)
+        #expect(try await test.vault.statistics() == stats)
+    }
+
+    /// The import writes through its own connection; the app's writes wait for its lock and succeed.
+    @Test func appWritesDuringAnImport() async throws {
+        let test = try await TestVault.make()
+        let file = try test.folder.write("big.txt", Self.report(orders: 8000))
+        async let imported = test.vault.importOrders(from: file)
+        async let stored: Void = {
+            for number in 0..<20 {
+                try await test.vault.store(try .sample(String(format: "409-%07d-0000000", number)))
+            }
+        }()
+        let summary = try await imported
+        try await stored
+        #expect(summary.stored.ordersInserted == 8000)
+        #expect(try await test.vault.statistics().orders == 8020)
+    }
+
+    @Test func contactFieldIndexMatchesCaseOrder() {
+        #expect(ContactField.allCases.enumerated().allSatisfy { $0.offset == $0.element.index })
+        #expect(OrderReportLayout.Column.allCases.enumerated().allSatisfy { $0.offset == $0.element.ordinal })
+    }
+}

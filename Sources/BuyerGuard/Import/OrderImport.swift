@@ -5,13 +5,14 @@ public struct ImportOptions: Sendable {
     /// The text encoding of tab-separated reports; `nil` detects it (UTF-8 if every line is valid
     /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces).
     public var encoding: ReportEncoding?
-    /// Orders written per transaction, at least (a transaction also takes whatever the last
-    /// megabyte of the file held). Larger batches touch each index page fewer times.
-    public var batchSize: Int = 10_000
+    /// Orders per transaction when importing a tab-separated report (rounded up to whole
+    /// megabytes of the file). Larger transactions write each index page fewer times; other
+    /// writers wait for the lock at most until the next commit (a few seconds).
+    public var batchSize: Int = 50_000
     /// How many rejected rows are kept for the summary (all are counted).
     public var maximumRejectedRowsKept = 1000
 
-    /// The defaults: detect the encoding, 10,000 orders per transaction.
+    /// The defaults: detect the encoding, 50,000 orders per transaction.
     public init(encoding: ReportEncoding? = nil) {
         self.encoding = encoding
     }
@@ -112,59 +113,72 @@ extension Vault {
         summary.ordersSkipped = check.badOrders.count
         summary.rejected = check.rejected
 
-        var batch: [MarketplaceOrder] = []
-        batch.reserveCapacity(options.batchSize)
+        // Orders are sealed a chunk (about a megabyte of the file) at a time, while the previous
+        // chunk is written; a transaction spans ``ImportOptions/batchSize`` orders.
+        let writer = try makeBulkWriter()
+        var pending: [MarketplaceOrder] = []
         var current: MarketplaceOrder?
         var fields: [Range<Int>] = []
-        var pendingWrites: [[MarketplaceOrder]] = []
         var inFlight: Task<StoreSummary, any Error>?
+        var sinceCommit = 0
         var accepted = 0
-
-        func finish(_ order: MarketplaceOrder?) {
-            guard let order else { return }
-            batch.append(order)
-            if batch.count >= options.batchSize {
-                pendingWrites.append(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-
-        // The line reader is synchronous; full batches are handed out between chunks.
         var seenHeader = false
-        try await reader.forEachLine(progress: { done in
-            progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
-        }) { line in
-            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            if !seenHeader { seenHeader = true; return }
-            tabSeparatedFields(line.bytes, into: &fields)
-            guard let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding),
-                  !check.badOrders.contains(row.orderID) else { return }
-            accepted += 1
-            if current?.id == row.orderID {
-                current!.merge(row)
-            } else {
-                finish(current)
-                current = MarketplaceOrder(row)
-            }
-        } afterChunk: {
-            // One batch is written while the next is parsed: the two passes of work use both cores.
-            guard !pendingWrites.isEmpty else { return }
-            let prepared = try self.prepare(pendingWrites.flatMap { $0 })
-            pendingWrites.removeAll()
-            if let previous = inFlight { summary.stored.add(try await previous.value) }
-            inFlight = Task { try await self.write(prepared) }
+
+        /// Seals the pending orders, waits for the previous write, and starts writing these.
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            let prepared = try self.prepare(pending)
+            pending.removeAll(keepingCapacity: true)
+            try await awaitWrite()
+            sinceCommit += prepared.count
+            let commit = sinceCommit >= options.batchSize
+            if commit { sinceCommit = 0 }
+            inFlight = Task { try await writer.write(prepared, commit: commit) }
         }
-        if let previous = inFlight { summary.stored.add(try await previous.value) }
-        finish(current)
-        pendingWrites.append(batch)
-        for pending in pendingWrites where !pending.isEmpty {
-            summary.stored.add(try await store(pending))
+
+        func awaitWrite() async throws {
+            guard let previous = inFlight else { return }
+            inFlight = nil
+            summary.stored.add(try await previous.value)
+        }
+
+        do {
+            try await reader.forEachLine(progress: { done in
+                progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
+            }) { line in
+                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                if !seenHeader { seenHeader = true; return }
+                tabSeparatedFields(line.bytes, into: &fields)
+                guard let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding),
+                      !check.badOrders.contains(row.orderID) else { return }
+                accepted += 1
+                if current?.id == row.orderID {
+                    current!.merge(row)
+                } else {
+                    if let finished = current { pending.append(finished) }
+                    current = MarketplaceOrder(row)
+                }
+            } afterChunk: {
+                try await flush()
+            }
+            if let finished = current { pending.append(finished) }
+            try await flush()
+            try await awaitWrite()
+            try await writer.finish(commit: true)
+        } catch {
+            // Whole orders only were written: keep what was committed and what is pending.
+            if let previous = inFlight { _ = try? await previous.value }
+            try? await writer.finish(commit: true)
+            throw error
         }
         summary.rowsAccepted = accepted
         return summary
     }
 
     // MARK: JSON
+
+    /// Orders per transaction for JSON input (whose orders are parsed whole, so kept small).
+    static let jsonBatchSize = 2000
 
     private func importJSONDocument(from url: URL, options: ImportOptions) async throws -> ImportFileSummary {
         let data: Data
@@ -183,7 +197,7 @@ extension Vault {
                 summary.reject(RejectedRow(file: url.path, line: index + 1, orderID: error.orderID?.rawValue, reason: error.reason),
                                keep: options.maximumRejectedRowsKept)
             }
-            if batch.count >= options.batchSize {
+            if batch.count >= min(options.batchSize, Self.jsonBatchSize) {
                 summary.stored.add(try await store(batch))
                 batch.removeAll(keepingCapacity: true)
             }
@@ -221,7 +235,7 @@ extension Vault {
                 summary.reject(RejectedRow(file: url.path, line: line.number, orderID: nil, reason: "line is not valid JSON"),
                                keep: options.maximumRejectedRowsKept)
             }
-            if batch.count >= options.batchSize {
+            if batch.count >= min(options.batchSize, Self.jsonBatchSize) {
                 pendingWrites.append(batch)
                 batch.removeAll(keepingCapacity: true)
             }
