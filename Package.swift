@@ -3,6 +3,8 @@
 
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -62,8 +64,30 @@ let package = Package(
         ),
         .testTarget(
             name: "BuyerGuardCLITests",
-            dependencies: ["buyerguard"],
+            dependencies: ["buyerguard", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
     ]
 )
+
+// Benchmarks (package-benchmark) are only part of the package when asked for, so that building
+// and testing never fetch or compile the benchmark harness:
+//   BUYERGUARD_BENCHMARKS=1 swift package benchmark
+if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]))
+    for name in ["FieldCipherBenchmarks", "ImportBenchmarks"] {
+        package.targets.append(
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "BuyerGuard",
+                    "CSodium",
+                    .product(name: "Benchmark", package: "benchmark"),
+                ],
+                path: "Benchmarks/\(name)",
+                swiftSettings: [.swiftLanguageMode(.v6)],
+                plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            ))
+    }
+}

@@ -13,7 +13,8 @@ rm -rf "$demo"
 mkdir -p "$demo"
 export BUYERGUARD_VAULT="$demo/vault"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
 step buyerguard init
 "$bin" init
@@ -26,6 +27,13 @@ step "buyerguard import docs/samples/orders-2026-11.txt   # again: idempotent"
 
 step buyerguard status
 "$bin" status
+
+step "buyerguard import demo/damaged.txt   # one row with a bad date: its order is left out, exit code 2"
+sed '5s/2026-11-0\([0-9]\)T/0\1\/11\/2026 /' docs/samples/orders-2026-11.txt > "$demo/damaged.txt"
+"$bin" import "$demo/damaged.txt" || echo "(exit code $?)"
+
+step "BUYERGUARD_MASTER_KEY=<another key> buyerguard status   # a wrong key is named as such, nothing changes"
+BUYERGUARD_MASTER_KEY=$(printf '%064d' 0) "$bin" status || echo "(exit code $?)"
 
 step "grep for a buyer's email, name and street in every vault file (expect nothing)"
 if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" "$demo"/vault/* ; then

@@ -20,7 +20,7 @@ enum ExitStatus: Int32 {
         case .wrongMasterKey: .wrongMasterKey
         case .insecureKeyFile: .insecureKeyFile
         case .malformedInput, .invalidOrderID, .corruptCiphertext, .unsupportedFormat: .dataError
-        case .vaultNotFound: .notFound
+        case .vaultNotFound, .inputNotFound: .notFound
         case .alreadyExists: .cannotCreate
         case .io, .storage: .ioError
         case .invalidKey, .invalidArgument: .usage

@@ -39,7 +39,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
-            throw BuyerGuardError(.vaultNotFound, "no such file, or it cannot be read", location: file)
+            throw BuyerGuardError(.inputNotFound, "no such file, or it cannot be read", location: file)
         }
         let vault = try await options.openVault()
         var importOptions = ImportOptions(encoding: encoding == "auto" ? nil : ReportEncoding(rawValue: encoding.lowercased()))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// The real `buyerguard` binary, run as a user would, against real files.
@@ -161,5 +162,69 @@ import Testing
         #expect(try run(["status", "--vault", vault, "--passphrase"], environment: environment).status == 0)
         let wrong = try run(["status", "--vault", vault, "--passphrase"], environment: ["BUYERGUARD_PASSPHRASE": "sbagliata"])
         #expect(wrong.status == 3)
+    }
+}
+
+/// A killed import leaves only whole orders, and running it again completes the vault.
+@Suite final class KilledImportTests {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-kill-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    func writeReport(orders: Int) throws -> URL {
+        var text = "order-id\torder-item-id\tpurchase-date\tbuyer-email\tbuyer-name\tsku\tquantity-purchased\trecipient-name\tship-address-1\tship-city\tship-postal-code\tship-country\n"
+        for number in 0..<orders {
+            let id = String(format: "40%d-%07d-%07d", 2 + number % 7, (number * 7919) % 10_000_000, number)
+            for item in 0..<(number % 3 == 0 ? 3 : 1) {
+                text += "\(id)\t\(number)-\(item)\t2026-11-02T10:00:00Z\tb\(number % 5000)@marketplace.amazon.it\tBuyer \(number % 5000)\tSKU\(item)\t1\tBuyer \(number % 5000)\tVia Roma \(number % 90)\tMilano\t20121\tIT\n"
+            }
+        }
+        let url = folder.appendingPathComponent("orders.txt")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test(arguments: [150, 400, 900])
+    func killedImportResumesByRunningAgain(afterMilliseconds delay: Int) throws {
+        let vault = folder.appendingPathComponent("vault-\(delay)").path
+        let report = try writeReport(orders: 60_000)
+        let cli = try CLITests()
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["import", "--vault", vault, "--batch-size", "2000", report.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(useconds_t(delay * 1000))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        // Whatever was committed is whole orders: every order has all of its items.
+        let database = try DatabaseQueue(path: vault + "/vault.sqlite")
+        let (orders, broken) = try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0,
+             try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM orders WHERE item_count != (SELECT count(*) FROM order_items WHERE order_ref = orders.id)
+                    OR item_count != (CASE WHEN CAST(substr(order_id, 13) AS INTEGER) % 3 = 0 THEN 3 ELSE 1 END)
+                """) ?? -1)
+        }
+        try database.close()
+        #expect(broken == 0)
+        #expect(orders < 60_000, "the import finished before it was killed; the test proves nothing")
+        let again = try cli.run(["import", "--vault", vault, report.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        let status = try cli.run(["status", "--vault", vault, "--format", "json"])
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])["statistics"] as? [String: Any]
+        #expect(stats?["orders"] as? Int == 60_000)
+        #expect(stats?["items"] as? Int == 100_000)
+        let third = try cli.run(["import", "--vault", vault, report.path])
+        #expect(third.stdout.contains("orders new 0, updated 0, unchanged 60000"), "\(third.stdout)")
     }
 }

@@ -282,12 +282,12 @@ import Testing
         #expect(error?.description.contains("line 2") == true)
     }
 
-    @Test func missingFileIsAnIOError() async throws {
+    @Test func missingFileIsInputNotFound() async throws {
         let test = try await TestVault.make()
         let error = await #expect(throws: BuyerGuardError.self) {
             _ = try await test.vault.importOrders(from: test.folder.path("nope.txt"))
         }
-        #expect(error?.code == .io)
+        #expect(error?.code == .inputNotFound)
         #expect(error?.location?.hasSuffix("nope.txt") == true)
     }
 

@@ -267,3 +267,26 @@ import Testing
         #expect(!dumped.contains("Giulia") && !dumped.contains("Garibaldi"))
     }
 }
+
+/// Storage failures are reported clearly and leave nothing half written.
+@Suite struct StorageFailureTests {
+    /// SQLite's page limit produces the same SQLITE_FULL a full disk does.
+    @Test func fullDatabaseFailsCleanlyAndLosesNothing() async throws {
+        let test = try await TestVault.make()
+        try await test.vault.store(.sample("402-0000000-0000001"))
+        let pages = try await test.vault.database.write { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+        try await test.vault.database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)")
+        }
+        let orders = try (1...500).map { try MarketplaceOrder.sample(String(format: "403-%07d-0000000", $0), email: "b\($0)@marketplace.amazon.it") }
+        let error = await #expect(throws: BuyerGuardError.self) { try await test.vault.store(orders) }
+        #expect(error?.code == .storage)
+        #expect(error?.description.contains("full") == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("marketplace.amazon.it") == false)
+        // The failed batch was rolled back whole; the earlier order is intact and still opens.
+        let stats = try await test.vault.statistics()
+        #expect(stats.orders == 1 && stats.buyers == 1)
+        let city = try #require(try await test.vault.database.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
+        #expect(try test.vault.cipher.open(city, field: .city, record: .order(try OrderID("402-0000000-0000001"))).string == "Torino")
+    }
+}

@@ -60,7 +60,6 @@ public struct ImportFileSummary: Sendable, Codable {
     public var rejected: [RejectedRow] = []
 }
 
-
 extension Vault {
     /// Imports a marketplace order file: a tab-separated order report (order report, Unshipped
     /// Orders, All Orders), the JSON of the marketplace API (`getOrders` response, an array of
@@ -80,7 +79,7 @@ extension Vault {
     ) async throws -> ImportFileSummary {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         guard FileManager.default.isReadableFile(atPath: url.path) else {
-            throw BuyerGuardError(.io, "cannot read file (missing or no permission)", location: url.path)
+            throw BuyerGuardError(.inputNotFound, "cannot read file (missing or no permission)", location: url.path)
         }
         let summary: ImportFileSummary
         switch try OrderFileSniffer.format(of: url) {
@@ -166,7 +165,7 @@ extension Vault {
             try await awaitWrite()
             try await writer.finish(commit: true)
         } catch {
-            // Whole orders only were written: keep what was committed and what is pending.
+            // Only whole orders were handed to the writer: commit those, so a rerun has less to do.
             if let previous = inFlight { _ = try? await previous.value }
             try? await writer.finish(commit: true)
             throw error

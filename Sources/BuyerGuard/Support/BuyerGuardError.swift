@@ -22,6 +22,8 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
         public static let unsupportedFormat = Code("unsupported-format")
         /// No vault exists at the given folder.
         public static let vaultNotFound = Code("vault-not-found")
+        /// An input file named by the caller does not exist or cannot be read.
+        public static let inputNotFound = Code("input-not-found")
         /// A vault (or key file) already exists where a new one was to be created.
         public static let alreadyExists = Code("already-exists")
         /// An order id is not in the marketplace format `NNN-NNNNNNN-NNNNNNN`.
