@@ -35,33 +35,35 @@ enum ReportFixtures {
         return (bom ? "\u{FEFF}" : "") + lines.joined(separator: lineEnding) + lineEnding
     }
 
+    /// A row for another buyer, shipping to their own address.
+    static func row(
+        order: String, item: String, email: String, name: String, street: String, city: String, postalCode: String
+    ) -> Row {
+        var row = Row()
+        row.orderID = order
+        row.itemID = item
+        row.email = email
+        row.name = name
+        row.recipient = name
+        row.street = street
+        row.city = city
+        row.postalCode = postalCode
+        return row
+    }
+
     /// Three distinct orders, the second with two item rows.
     static var threeOrders: [Row] {
         var a = Row()
         a.orderID = "402-1000001-0000001"
-        var b1 = Row()
-        b1.orderID = "403-2000002-0000002"
-        b1.email = "z9x8c7v6b5n4m3@marketplace.amazon.it"
-        b1.name = "Chiara Colombo"
-        b1.recipient = "Chiara Colombo"
-        b1.street = "Corso Buenos Aires 64"
-        b1.city = "Milano"
-        b1.postalCode = "20124"
-        b1.itemID = "22222222222221"
+        let b1 = row(order: "403-2000002-0000002", item: "22222222222221", email: "z9x8c7v6b5n4m3@marketplace.amazon.it",
+                     name: "Chiara Colombo", street: "Corso Buenos Aires 64", city: "Milano", postalCode: "20124")
         var b2 = b1
         b2.itemID = "22222222222222"
         b2.sku = "TEE-M"
         b2.product = "T-shirt, taglia M"
         b2.quantity = "2"
-        var c = Row()
-        c.orderID = "404-3000003-0000003"
-        c.email = "a1s2d3f4g5h6j7@marketplace.amazon.it"
-        c.name = "Matteo Greco"
-        c.recipient = "Matteo Greco"
-        c.street = "Via Etnea 120"
-        c.city = "Catania"
-        c.postalCode = "95131"
-        c.itemID = "33333333333333"
+        let c = row(order: "404-3000003-0000003", item: "33333333333333", email: "a1s2d3f4g5h6j7@marketplace.amazon.it",
+                    name: "Matteo Greco", street: "Via Etnea 120", city: "Catania", postalCode: "95131")
         return [a, b1, b2, c]
     }
 }
