@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BuyerGuard", targets: ["BuyerGuard"]),
+        .library(name: "BuyerGuardTesting", targets: ["BuyerGuardTesting"]),
         .executable(name: "buyerguard", targets: ["buyerguard"]),
     ],
     dependencies: [
@@ -41,6 +42,11 @@ let package = Package(
             ],
             swiftSettings: librarySettings
         ),
+        .target(
+            name: "BuyerGuardTesting",
+            dependencies: ["BuyerGuard"],
+            swiftSettings: librarySettings
+        ),
         .executableTarget(
             name: "buyerguard",
             dependencies: [
@@ -54,6 +60,7 @@ let package = Package(
             name: "BuyerGuardTests",
             dependencies: [
                 "BuyerGuard",
+                "BuyerGuardTesting",
                 "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,13 +9,15 @@ struct BuyerGuardCommand: AsyncParsableCommand {
         abstract: "Hold buyers' personal data encrypted, release it only for what the marketplace allows, and prove it.",
         discussion: """
             Environment: BUYERGUARD_VAULT (vault folder), BUYERGUARD_KEY_FILE (master key file), \
-            BUYERGUARD_MASTER_KEY (master key as hex or base64), BUYERGUARD_PASSPHRASE (with --passphrase).
+            BUYERGUARD_MASTER_KEY (master key as hex or base64), BUYERGUARD_PASSPHRASE (with --passphrase), \
+            BUYERGUARD_POLICY (access policy file).
             Exit codes: 0 ok; 1 failure; 2 done, but some input rows were rejected; 3 wrong master key; \
-            4 key file readable by others; 64 usage; 65 input is not an order file; 66 vault or file not found; \
+            4 key file readable by others; 5 audit log tampered; 6 access denied; 7 audit log unavailable; \
+            64 usage; 65 input is not an order file; 66 vault, order or file not found; \
             73 refusing to overwrite; 74 I/O or database error.
             """,
         version: BuyerGuardVersion.current,
-        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self]
+        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, AccessCommand.self, OrdersCommand.self, AuditCommand.self]
     )
 
     /// Runs the command and turns BuyerGuard errors into a message on stderr and a distinct exit code.

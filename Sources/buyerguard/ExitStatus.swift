@@ -9,6 +9,12 @@ enum ExitStatus: Int32 {
     case rowsRejected = 2
     case wrongMasterKey = 3
     case insecureKeyFile = 4
+    /// `audit verify` found the log altered, cut short or rewritten.
+    case auditTampered = 5
+    /// The broker refused the request (reason on stderr).
+    case accessDenied = 6
+    /// The audit log could not be written; nothing was released.
+    case auditUnavailable = 7
     case usage = 64
     case dataError = 65
     case notFound = 66
@@ -20,7 +26,10 @@ enum ExitStatus: Int32 {
         case .wrongMasterKey: .wrongMasterKey
         case .insecureKeyFile: .insecureKeyFile
         case .malformedInput, .invalidOrderID, .corruptCiphertext, .unsupportedFormat: .dataError
-        case .vaultNotFound, .inputNotFound: .notFound
+        case .vaultNotFound, .inputNotFound, .orderNotFound: .notFound
+        case .auditTampered: .auditTampered
+        case .accessDenied: .accessDenied
+        case .auditUnavailable: .auditUnavailable
         case .alreadyExists: .cannotCreate
         case .io, .storage: .ioError
         case .invalidKey, .invalidArgument: .usage

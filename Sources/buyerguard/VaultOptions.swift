@@ -15,6 +15,9 @@ struct VaultOptions: ParsableArguments {
     @Flag(name: .long, help: "Derive the master key from a passphrase (env BUYERGUARD_PASSPHRASE, else asked on the terminal).")
     var passphrase = false
 
+    @Option(name: .long, help: ArgumentHelp("Access policy file, TOML: roles and windows (env BUYERGUARD_POLICY).", valueName: "file"))
+    var policy: String?
+
     @Option(name: .long, help: ArgumentHelp("Log level for diagnostics on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
@@ -58,6 +61,12 @@ struct VaultOptions: ParsableArguments {
         var logger = Logger(label: "buyerguard") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
         return logger
+    }
+
+    /// The access policy: the file named by option or environment, else the defaults.
+    func accessPolicy() throws -> AccessPolicy {
+        guard let path = policy ?? environment["BUYERGUARD_POLICY"] else { return AccessPolicy() }
+        return try AccessPolicy(contentsOf: URL(fileURLWithPath: path))
     }
 
     func openVault() async throws -> Vault {

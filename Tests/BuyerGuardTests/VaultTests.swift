@@ -11,7 +11,7 @@ import Testing
         let stats = try await reopened.statistics()
         #expect(stats.orders == 1)
         #expect(stats.buyers == 1)
-        #expect(stats.keys.map(\.role).sorted() == ["blind-index", "field"])
+        #expect(stats.keys.map(\.role).sorted() == ["audit-pseudonym", "audit-signing", "blind-index", "field"])
         #expect(stats.keys.allSatisfy { $0.isPrimary && $0.version == 1 })
         #expect(reopened.vaultID == test.vault.vaultID)
     }

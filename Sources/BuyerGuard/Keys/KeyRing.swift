@@ -6,6 +6,10 @@ enum KeyRole: String, Sendable, CaseIterable {
     case field
     /// Keys the blind index of buyer emails and the change digests (keyed BLAKE2b).
     case blindIndex = "blind-index"
+    /// Keys the buyer pseudonyms written to the audit log (keyed BLAKE2b of the buyer id).
+    case auditPseudonym = "audit-pseudonym"
+    /// The Ed25519 seed that signs audit checkpoints.
+    case auditSigning = "audit-signing"
 }
 
 /// One unwrapped data key: a role, a version and 32 secret bytes.

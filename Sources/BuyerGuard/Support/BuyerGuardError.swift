@@ -24,6 +24,14 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
         public static let vaultNotFound = Code("vault-not-found")
         /// An input file named by the caller does not exist or cannot be read.
         public static let inputNotFound = Code("input-not-found")
+        /// The audit log could not be written (or read); a request that needed it released nothing.
+        public static let auditUnavailable = Code("audit-unavailable")
+        /// The audit log failed verification: an entry was altered, removed, reordered or the log was cut short.
+        public static let auditTampered = Code("audit-tampered")
+        /// The broker refused a request (the audit log says why).
+        public static let accessDenied = Code("access-denied")
+        /// No such order in the vault.
+        public static let orderNotFound = Code("order-not-found")
         /// A vault (or key file) already exists where a new one was to be created.
         public static let alreadyExists = Code("already-exists")
         /// An order id is not in the marketplace format `NNN-NNNNNNN-NNNNNNN`.

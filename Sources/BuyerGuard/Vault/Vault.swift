@@ -52,10 +52,19 @@ public final class Vault: Sendable {
     var indexer: BlindIndexer { BlindIndexer(keyRing: keyRing) }
 
     let settings: VaultConfiguration
+    /// The vault's audit log (`audit.sqlite` in the same folder).
+    public let auditLog: AuditLog
+    /// Where the vault and its broker get the time.
+    public let clock: any BuyerGuardClock
 
-    private init(folder: URL, vaultID: String, database: DatabasePool, keyRing: KeyRing, settings: VaultConfiguration, logger: Logger) {
+    private init(
+        folder: URL, vaultID: String, database: DatabasePool, keyRing: KeyRing, settings: VaultConfiguration,
+        audit: AuditLog, clock: any BuyerGuardClock, logger: Logger
+    ) {
         self.folder = folder
         self.settings = settings
+        self.auditLog = audit
+        self.clock = clock
         self.vaultID = vaultID
         self.database = database
         self.keyRing = keyRing
@@ -82,6 +91,7 @@ public final class Vault: Sendable {
         at folder: URL,
         keyProvider: some KeyProvider,
         configuration: VaultConfiguration = VaultConfiguration(),
+        clock: any BuyerGuardClock = SystemClock(),
         logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
@@ -133,7 +143,7 @@ public final class Vault: Sendable {
             throw error
         }
         logger.info("created vault", metadata: ["vault": "\(folder.path)", "vault-id": "\(vaultID.hexString)"])
-        return try await open(at: folder, keyProvider: keyProvider, configuration: configuration, logger: logger)
+        return try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger)
     }
 
     /// Opens the vault in `folder`, checking the master key before anything else.
@@ -144,6 +154,7 @@ public final class Vault: Sendable {
         at folder: URL,
         keyProvider: some KeyProvider,
         configuration: VaultConfiguration = VaultConfiguration(),
+        clock: any BuyerGuardClock = SystemClock(),
         logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
@@ -170,6 +181,7 @@ public final class Vault: Sendable {
         }
         let vaultID = [UInt8](vaultIDData)
         let master = try await keyProvider.masterKey(for: VaultKeyContext(vaultID: vaultID.hexString, passphraseSalt: [UInt8](salt)))
+        
         let schedule = try MasterKeySchedule(master)
         guard constantTimeEquals(try schedule.keyCheckValue(vaultID: vaultID), [UInt8](check)) else {
             throw BuyerGuardError(
@@ -186,15 +198,35 @@ public final class Vault: Sendable {
             keys.append(try schedule.unwrap(stored, vaultID: vaultID))
             if stored.isPrimary { primaries[role] = stored.version }
         }
+        // Roles added by later releases get their first key the first time the vault is opened.
+        let missing = KeyRole.allCases.filter { role in primaries[role] == nil && !keys.contains { $0.role == role } }
+        if !missing.isEmpty {
+            let created = missing.map { DataKey(role: $0, version: 1, secret: SecureBytes(randomCount: 32)) }
+            let now = Int64(Date().timeIntervalSince1970)
+            try await pool.write { db in
+                for key in created {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO keys (role, version, wrapped, is_primary, created_at) VALUES (?, 1, ?, 1, ?)",
+                        arguments: [key.role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
+                }
+            }
+            return try await open(at: folder, keyProvider: master, configuration: configuration, clock: clock, logger: logger)
+        }
         let ring = try KeyRing(keys: keys, primaries: primaries)
+        let signing = try Ed25519.keyPair(seed: ring.primary(.auditSigning).secret)
+        let audit = try AuditLog.open(
+            folder: folder, vaultID: vaultID.hexString, signer: AuditSigner(secretKey: signing.secretKey, publicKey: signing.publicKey),
+            settings: configuration, clock: clock, logger: logger)
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
-        return Vault(folder: folder, vaultID: vaultID.hexString, database: pool, keyRing: ring, settings: configuration, logger: logger)
+        return Vault(folder: folder, vaultID: vaultID.hexString, database: pool, keyRing: ring, settings: configuration,
+                     audit: audit, clock: clock, logger: logger)
     }
 
     static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
         var configuration = Configuration()
         configuration.label = "buyerguard.\(label)"
-        configuration.busyMode = .timeout(TimeInterval(settings.busyTimeout.components.seconds))
+        let (seconds, attoseconds) = settings.busyTimeout.components
+        configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
         configuration.publicStatementArguments = false  // never put bound values (ciphertext, digests) in errors
         let synchronous = settings.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in

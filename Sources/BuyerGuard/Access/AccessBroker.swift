@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The only door to buyers' plaintext. Checks each request against the marketplace's purposes,
+/// the actor's role, the order and its time windows; writes the decision to the audit log and
+/// waits for it to be durable; only then opens the fields and hands them to the caller's closure.
+///
+/// ```swift
+/// let broker = AccessBroker(vault: vault, policy: policy)
+/// let label = try await broker.withAccess(
+///     AccessRequest(actor: "label-printer", purpose: .shipping, orderID: id)) { contact in
+///     makeLabel(name: contact.string(.recipientName), street: contact.string(.addressLine1))
+/// }
+/// ```
+///
+/// If the audit entry cannot be written (disk full, read-only, locked), the request fails with
+/// ``BuyerGuardError/Code/auditUnavailable`` and nothing is released. Safe to share between tasks
+/// and processes.
+public final class AccessBroker: Sendable {
+    /// The vault it serves.
+    public let vault: Vault
+    /// The roles and windows it applies.
+    public let policy: AccessPolicy
+
+    /// A broker for `vault` under `policy`.
+    public init(vault: Vault, policy: AccessPolicy = AccessPolicy()) {
+        self.vault = vault
+        self.policy = policy
+    }
+
+    /// Why a request was refused: the reason codes written to the audit log.
+    public enum DenialReason: String, Sendable, CaseIterable {
+        case purposeProhibited = "purpose-prohibited"
+        case purposeUnrecognized = "purpose-unrecognized"
+        case caseIDRequired = "case-id-required"
+        case noRole = "no-role"
+        case roleNotAllowed = "role-not-allowed"
+        case fieldNotAllowed = "field-not-allowed"
+        case orderNotFound = "order-not-found"
+        case buyerMismatch = "buyer-mismatch"
+        case orderCancelled = "order-cancelled"
+        case shippingWindowClosed = "shipping-window-closed"
+        case retentionEnded = "retention-ended"
+        case purged = "purged"
+    }
+
+    /// Serves `request`: on success calls `body` with the released fields and returns its result.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/accessDenied`` (the message carries the reason code),
+    ///   ``BuyerGuardError/Code/auditUnavailable``, or ``BuyerGuardError/Code/corruptCiphertext``.
+    ///   In every case the audit log has an entry, or the request failed because it could not get one.
+    public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) throws -> R) async throws -> R {
+        let now = vault.clock.now
+        let state = try await vault.accessState(for: request.orderID)
+        let role = policy.role(of: request.actor)
+        var draft = AuditDraft(
+            actor: request.actor, role: role?.name, purpose: request.purpose.family,
+            messageKind: request.purpose.messageKind?.rawValue, caseID: request.purpose.caseID, orderID: request.orderID.rawValue,
+            buyer: state.map { vault.pseudonym(buyerUID: $0.buyerUID) },
+            fieldsAsked: Self.asked(request).map(\.rawValue), decision: .denied, channel: request.channel.rawValue,
+            requestID: request.requestID, orderStatus: state?.status.rawValue,
+            daysSincePurchase: state?.purchased.map { Self.days(from: $0, to: now) },
+            daysSinceDelivery: state?.delivered.map { Self.days(from: $0, to: now) })
+
+        if let reason = try decide(request, state: state, role: role, now: now) {
+            draft.reason = reason.rawValue
+            _ = try await vault.auditLog.append(draft)
+            throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
+        }
+        let granted = state!
+        let fields = Self.asked(request).sorted()
+        var values: [ContactField: SecureBytes] = [:]
+        do {
+            for field in fields {
+                guard let stored = granted.sealed[field], let sealed = stored else { continue }
+                let record: RecordID = ContactField.buyerLevel.contains(field) ? .buyer(granted.buyerUID) : .order(request.orderID)
+                values[field] = try vault.cipher.open(sealed, field: field, record: record)
+            }
+        } catch let error as BuyerGuardError {
+            draft.decision = .failed
+            draft.reason = error.code.description
+            _ = try await vault.auditLog.append(draft)
+            throw error
+        }
+        draft.decision = .granted
+        draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
+        _ = try await vault.auditLog.append(draft)  // durable before anything is released
+        return try body(RevealedContact(values: values))
+    }
+
+    /// The decision alone, without opening anything: `nil` when the request would be granted.
+    func decide(_ request: AccessRequest, state: OrderAccessState?, role: AccessPolicy.Role?, now: Date) throws -> DenialReason? {
+        switch request.purpose {
+        case .prohibited: return .purposeProhibited
+        case .unrecognized: return .purposeUnrecognized
+        case .customerSupport(let caseID) where caseID.trimmingASCIIWhitespace().isEmpty: return .caseIDRequired
+        default: break
+        }
+        if let role {
+            guard role.purposes.contains(request.purpose.family) else { return .roleNotAllowed }
+        } else if policy.requireRole {
+            return .noRole
+        }
+        if case .exactly(let fields) = request.fields, !fields.isSubset(of: request.purpose.allowedFields) {
+            return .fieldNotAllowed
+        }
+        guard let state else { return .orderNotFound }
+        if state.piiRemoved { return .purged }
+        if let email = request.expectedBuyerEmail {
+            guard let index = state.emailIndex, index == (try vault.indexer.index(email: email)) else { return .buyerMismatch }
+        }
+        switch request.purpose {
+        case .shipping:
+            if state.status == .cancelled { return .orderCancelled }
+            if let delivered = state.delivered, now > delivered.addingTimeInterval(policy.shippingGraceAfterDelivery) {
+                return .shippingWindowClosed
+            }
+        default:
+            if let end = policy.retentionEnd(purchased: state.purchased, delivered: state.delivered), now > end {
+                return .retentionEnded
+            }
+        }
+        return nil
+    }
+
+    private static func asked(_ request: AccessRequest) -> Set<ContactField> {
+        switch request.fields {
+        case .exactly(let fields): fields
+        case .allowedForPurpose: request.purpose.allowedFields
+        }
+    }
+
+    static func days(from start: Date, to end: Date) -> Int {
+        Int((end.timeIntervalSince(start) / 86_400).rounded(.down))
+    }
+}
+
+/// What the broker needs to know about an order, read in one query.
+struct OrderAccessState: Sendable {
+    var buyerUID: [UInt8]
+    var emailIndex: Data?
+    var status: OrderStatus
+    var purchased: Date?
+    var delivered: Date?
+    var piiRemoved: Bool
+    var sealed: [ContactField: Data?]
+}
+
+extension Vault {
+    func accessState(for orderID: OrderID) async throws -> OrderAccessState? {
+        let columns = ContactField.orderLevel.map { "orders.\($0.column)" } + ContactField.buyerLevel.map { "buyers.\($0.column)" }
+        let sql = """
+            SELECT buyers.uid, buyers.email_index, orders.status, orders.purchase_date, orders.delivered_at, orders.pii_removed_at,
+                \(columns.joined(separator: ", "))
+            FROM orders JOIN buyers ON buyers.id = orders.buyer_id WHERE orders.order_id = ?
+            """
+        do {
+            return try await database.read { db in
+                var state: OrderAccessState?
+                try db.cachedStatement(sql: sql).run([.text(orderID.rawValue)]) { statement in
+                    func date(_ column: Int32) -> Date? {
+                        sqlite3_column_type(statement, column) == SQLITE_NULL
+                            ? nil : Date(timeIntervalSince1970: TimeInterval(sqlite3_column_int64(statement, column)))
+                    }
+                    var sealed: [ContactField: Data?] = [:]
+                    for (offset, field) in (ContactField.orderLevel + ContactField.buyerLevel).enumerated() {
+                        sealed[field] = directBlob(statement, Int32(6 + offset))
+                    }
+                    let status = String(cString: sqlite3_column_text(statement, 2))
+                    state = OrderAccessState(
+                        buyerUID: [UInt8](directBlob(statement, 0) ?? Data()), emailIndex: directBlob(statement, 1),
+                        status: OrderStatus(rawValue: status) ?? .pending, purchased: date(3), delivered: date(4),
+                        piiRemoved: sqlite3_column_type(statement, 5) != SQLITE_NULL, sealed: sealed)
+                }
+                return state
+            }
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.storage, "cannot read order \(orderID)", location: folder.path, underlying: error.redactedDescription)
+        }
+    }
+
+    /// The audit log's name for a buyer: keyed BLAKE2b-128 of the buyer's random id, hex.
+    func pseudonym(buyerUID: [UInt8]) -> String {
+        let key = keyRing.primary(.auditPseudonym)
+        return ((try? BLAKE2b.hash(key: key.secret, outputByteCount: 16) { hash in
+            hash.update(Array("bg.buyer.v1|".utf8))
+            hash.update(buyerUID)
+        }) ?? []).hexString
+    }
+
+    /// The pseudonym under which the buyer with this email appears in the audit log, so an auditor
+    /// can find a known buyer's entries without the log holding the email. `nil` if no such buyer.
+    public func auditPseudonym(forEmail email: String) async throws -> String? {
+        let index = try indexer.index(email: email)
+        let uid = try await database.read { db in
+            try Data.fetchOne(db, sql: "SELECT uid FROM buyers WHERE email_index = ?", arguments: [index])
+        }
+        return uid.map { pseudonym(buyerUID: [UInt8]($0)) }
+    }
+}

@@ -1,0 +1,124 @@
+public import Foundation
+
+/// The rules the broker applies beyond the purposes themselves: roles that narrow what an actor
+/// may do, and the time windows in which an order's data may be used.
+public struct AccessPolicy: Sendable, Equatable {
+    /// A named set of purposes (`shipping`, `order-messaging`, `customer-support`).
+    public struct Role: Sendable, Equatable {
+        /// The role's name, recorded in the audit log.
+        public var name: String
+        /// Purpose families the role may use.
+        public var purposes: Set<String>
+
+        /// Creates a role.
+        public init(name: String, purposes: Set<String>) {
+            self.name = name
+            self.purposes = purposes
+        }
+    }
+
+    /// Roles by name.
+    public var roles: [String: Role] = [:]
+    /// Actor → role name. An actor without a role may use every permitted purpose, unless
+    /// ``requireRole`` is set.
+    public var actorRoles: [String: String] = [:]
+    /// Deny actors that have no role.
+    public var requireRole = false
+    /// Shipping data stays available this long after delivery (labels reprinted, carrier queries).
+    public var shippingGraceAfterDelivery: TimeInterval = 3 * 86_400
+    /// Messaging and support data stay available this long after delivery; then retention ends.
+    public var retentionAfterDelivery: TimeInterval = 30 * 86_400
+    /// For orders never marked delivered, retention ends this long after purchase.
+    public var retentionWithoutDelivery: TimeInterval = 60 * 86_400
+
+    /// The defaults: no roles (every actor may use the three permitted purposes), 3 days of shipping
+    /// grace, 30 days of retention after delivery, 60 days after purchase when never delivered.
+    public init() {}
+
+    /// The role bound to `actor`, if any.
+    public func role(of actor: String) -> Role? {
+        actorRoles[actor].flatMap { roles[$0] }
+    }
+
+    /// When an order's retention ends: 30 days (by default) after delivery, or the fallback after
+    /// purchase for orders never marked delivered; `nil` when neither date is known.
+    public func retentionEnd(purchased: Date?, delivered: Date?) -> Date? {
+        if let delivered { return delivered.addingTimeInterval(retentionAfterDelivery) }
+        return purchased?.addingTimeInterval(retentionWithoutDelivery)
+    }
+}
+
+extension AccessPolicy {
+    /// Reads a policy file (TOML):
+    ///
+    /// ```toml
+    /// require-role = false
+    ///
+    /// [windows]
+    /// shipping-grace-days = 3
+    /// retention-days-after-delivery = 30
+    /// retention-days-without-delivery = 60
+    ///
+    /// [roles.warehouse]
+    /// purposes = ["shipping"]
+    ///
+    /// [actors]
+    /// "label-printer" = "warehouse"
+    /// ```
+    ///
+    /// - Throws: ``BuyerGuardError/Code/malformedInput`` naming the line, for anything it does not understand.
+    public init(toml text: String, file: String = "policy") throws {
+        self.init()
+        let document = try TOMLSubset.parse(text, file: file)
+        for (key, value) in document.table("") {
+            switch key {
+            case "require-role": requireRole = try value.bool(key, file: file)
+            default: throw BuyerGuardError(.malformedInput, "unknown setting \(key)", location: file)
+            }
+        }
+        for (key, value) in document.table("windows") {
+            let days = TimeInterval(try value.integer(key, file: file)) * 86_400
+            switch key {
+            case "shipping-grace-days": shippingGraceAfterDelivery = days
+            case "retention-days-after-delivery": retentionAfterDelivery = days
+            case "retention-days-without-delivery": retentionWithoutDelivery = days
+            default: throw BuyerGuardError(.malformedInput, "unknown setting windows.\(key)", location: file)
+            }
+        }
+        for name in document.tableNames where name.hasPrefix("roles.") {
+            let roleName = String(name.dropFirst("roles.".count))
+            var purposes = Set<String>()
+            for (key, value) in document.table(name) {
+                guard key == "purposes" else {
+                    throw BuyerGuardError(.malformedInput, "unknown setting \(name).\(key)", location: file)
+                }
+                for purpose in try value.strings(key, file: file) {
+                    guard ["shipping", "order-messaging", "customer-support"].contains(purpose) else {
+                        throw BuyerGuardError(
+                            .malformedInput,
+                            "role \(roleName) names purpose '\(purpose)'; only shipping, order-messaging and customer-support can be granted",
+                            location: file)
+                    }
+                    purposes.insert(purpose)
+                }
+            }
+            roles[roleName] = Role(name: roleName, purposes: purposes)
+        }
+        for (actor, value) in document.table("actors") {
+            let role = try value.string(actor, file: file)
+            guard roles[role] != nil else {
+                throw BuyerGuardError(.malformedInput, "actor \(actor) is bound to undefined role \(role)", location: file)
+            }
+            actorRoles[actor] = role
+        }
+    }
+
+    /// Reads a policy file from disk.
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw BuyerGuardError(.inputNotFound, "cannot read the policy file", location: url.path)
+        }
+        try self.init(toml: text, file: url.path)
+    }
+}

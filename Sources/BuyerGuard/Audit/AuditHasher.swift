@@ -1,0 +1,74 @@
+internal import CSodium
+
+/// The audit chain's hash: `hash = BLAKE2b-256("bg.audit.v1" || prev_hash || canonical entry)`.
+///
+/// Canonical entry bytes, for the columns in ``AuditColumns/hashed`` order: `seq` and `time_ms`
+/// as 8-byte big-endian integers; each text column as a 4-byte big-endian length and its UTF-8
+/// bytes, or `FF FF FF FF` for NULL; each integer column as `01` and 8 bytes, or `00` for NULL.
+/// Unkeyed, so anyone can recompute it; the signed checkpoints are what an attacker cannot redo.
+struct AuditHasher {
+    private let memory: UnsafeMutableRawPointer
+    private var state: OpaquePointer { OpaquePointer(memory) }
+
+    static let domain = Array("bg.audit.v1".utf8)
+    static let genesis = [UInt8](repeating: 0, count: 32)
+
+    init() {
+        memory = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
+    }
+
+    func deallocate() { memory.deallocate() }
+
+    func begin(previous: UnsafeRawBufferPointer) {
+        crypto_generichash_init(state, nil, 0, 32)
+        Self.domain.withUnsafeBytes { update($0) }
+        update(previous)
+    }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        crypto_generichash_update(state, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+    }
+
+    func integer(_ value: Int64) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { update($0) }
+    }
+
+    func optionalInteger(_ value: Int64?) {
+        if let value {
+            var bytes: (UInt8, Int64) = (1, value.bigEndian)
+            withUnsafeBytes(of: &bytes.0) { update($0) }
+            withUnsafeBytes(of: &bytes.1) { update($0) }
+        } else {
+            var zero: UInt8 = 0
+            withUnsafeBytes(of: &zero) { update($0) }
+        }
+    }
+
+    func text(_ bytes: UnsafeRawBufferPointer?) {
+        if let bytes {
+            var length = UInt32(bytes.count).bigEndian
+            withUnsafeBytes(of: &length) { update($0) }
+            update(bytes)
+        } else {
+            var null = UInt32.max
+            withUnsafeBytes(of: &null) { update($0) }
+        }
+    }
+
+    func text(_ string: String?) {
+        guard var string else { return text(nil as UnsafeRawBufferPointer?) }
+        string.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+    }
+
+    func finish(into output: UnsafeMutableRawBufferPointer) {
+        crypto_generichash_final(state, output.baseAddress!.assumingMemoryBound(to: UInt8.self), 32)
+    }
+
+    func finish() -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        output.withUnsafeMutableBytes { finish(into: $0) }
+        return output
+    }
+}

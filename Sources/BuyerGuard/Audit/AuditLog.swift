@@ -1,0 +1,310 @@
+public import Foundation
+public import Logging
+import GRDB
+import Synchronization
+
+/// The Ed25519 key that signs checkpoints, unwrapped from the vault.
+struct AuditSigner: Sendable {
+    let secretKey: SecureBytes
+    let publicKey: [UInt8]
+}
+
+/// The append-only, tamper-evident audit log: `audit.sqlite` beside `vault.sqlite`.
+///
+/// Every entry hashes the previous one (BLAKE2b-256); every ``checkpointInterval`` entries (and on
+/// demand) the log's size and head hash are signed with Ed25519 by a key that lives, wrapped, in the
+/// vault. The file holds no personal data and can be handed to an auditor as it is. Several
+/// processes may append at once: each batch is written in an immediate transaction that reads
+/// the head first, so the chain stays one line.
+public final class AuditLog: Sendable {
+    /// The file name inside the vault folder.
+    public static let fileName = "audit.sqlite"
+    /// Entries between automatic checkpoints.
+    public static let checkpointInterval: Int64 = 10_000
+
+    /// The log file.
+    public let url: URL
+    let database: DatabasePool
+    /// The log's random id (hex); bound into every checkpoint signature.
+    public let logID: String
+    let signer: AuditSigner?
+    let clock: any BuyerGuardClock
+    let logger: Logger
+    private let lastCheckpoint = Mutex<Int64>(0)
+    private let appender: AuditAppender
+
+    private init(url: URL, database: DatabasePool, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock, logger: Logger) {
+        self.url = url
+        self.database = database
+        self.logID = logID
+        self.signer = signer
+        self.clock = clock
+        self.logger = logger
+        // The appender's write reaches back to the log; the log owns the appender. A weak
+        // reference would do, but the closure only needs the database and clock, captured here.
+        let writer = AuditBatchWriter(database: database, clock: clock)
+        self.appender = AuditAppender { drafts in try await writer.write(drafts) }
+    }
+
+    /// Opens (creating it if needed) the audit log of a vault folder.
+    static func open(
+        folder: URL, vaultID: String, signer: AuditSigner?, settings: VaultConfiguration,
+        clock: any BuyerGuardClock, logger: Logger
+    ) throws -> AuditLog {
+        let url = folder.appendingPathComponent(fileName)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try? Vault.createPrivateFile(at: url)
+        }
+        var configuration = Vault.makeConfiguration(settings, label: "audit")
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(settings.durability == .full ? "FULL" : "NORMAL")")
+        }
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            try AuditSchema.migrator.migrate(pool)
+            let logID: String = try pool.write { db in
+                if let existing = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") {
+                    return [UInt8](existing).hexString
+                }
+                let id = randomBytes(16)
+                try db.execute(sql: "INSERT INTO meta (name, value) VALUES ('log_id', ?), ('vault_id', ?), ('format', ?)",
+                               arguments: [Data(id), Data(vaultID.utf8), Data("buyerguard-audit-1".utf8)])
+                if let signer {
+                    try db.execute(sql: "INSERT INTO meta (name, value) VALUES ('public_key', ?)", arguments: [Data(signer.publicKey)])
+                }
+                return id.hexString
+            }
+            let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, logger: logger)
+            log.lastCheckpoint.withLock { $0 = (try? pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(entry_count) FROM checkpoints") } ?? 0) ?? 0 }
+            return log
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.auditUnavailable, "cannot open the audit log", location: url.path, underlying: error.redactedDescription)
+        }
+    }
+
+    /// Opens an audit log file on its own, for reading and verifying (an auditor's copy).
+    public static func openForReading(at url: URL, logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> AuditLog {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw BuyerGuardError(.inputNotFound, "no audit log here", location: url.path)
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "buyerguard.audit-read"
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            let id = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") }
+            guard let id else { throw BuyerGuardError(.unsupportedFormat, "not a BuyerGuard audit log", location: url.path) }
+            return AuditLog(url: url, database: pool, logID: [UInt8](id).hexString, signer: nil, clock: SystemClock(), logger: logger)
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path, underlying: error.redactedDescription)
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends an entry and returns it once it is durably committed.
+    /// - Throws: ``BuyerGuardError/Code/auditUnavailable`` if it could not be written.
+    func append(_ draft: AuditDraft) async throws -> AuditEntry {
+        let entry: AuditEntry
+        do {
+            entry = try await appender.append(draft)
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(
+                .auditUnavailable, "the audit log could not be written, so nothing was released", location: url.path,
+                underlying: error.redactedDescription)
+        } catch let error as BuyerGuardError {
+            throw error
+        } catch {
+            throw BuyerGuardError(.auditUnavailable, "the audit log could not be written, so nothing was released", location: url.path)
+        }
+        if entry.sequence - lastCheckpoint.withLock({ $0 }) >= Self.checkpointInterval {
+            _ = try? await checkpoint()
+        }
+        return entry
+    }
+
+    /// Records an event (import, key operation, purge, erasure, order change) in the log.
+    @discardableResult
+    public func recordEvent(
+        _ kind: String, actor: String, orderID: OrderID? = nil, channel: AccessChannel = .library,
+        details: [String: String] = [:], reason: String? = nil
+    ) async throws -> AuditEntry {
+        let json = details.isEmpty ? nil : String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
+        return try await append(AuditDraft(
+            kind: kind, actor: actor, orderID: orderID?.rawValue, decision: .event, reason: reason,
+            channel: channel.rawValue, details: json))
+    }
+
+    // MARK: Checkpoints
+
+    /// Signs the log's current size and head hash, stores the checkpoint and returns it.
+    /// - Throws: ``BuyerGuardError/Code/auditUnavailable`` without a signing key (a log opened for reading).
+    @discardableResult
+    public func checkpoint() async throws -> AuditCheckpoint {
+        guard let signer else {
+            throw BuyerGuardError(.auditUnavailable, "this log was opened for reading; checkpoints need the vault's signing key")
+        }
+        let logID = self.logID
+        let now = clock.now
+        let checkpoint: AuditCheckpoint = try await database.writeWithoutTransaction { db in
+            var result: AuditCheckpoint?
+            try db.inTransaction(.immediate) {
+                let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")
+                let count: Int64 = head?["seq"] ?? 0
+                let hash = head.map { [UInt8]($0["hash"] as Data) } ?? AuditHasher.genesis
+                let time = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+                let message = AuditCheckpoint.signedMessage(logID: logID, entryCount: count, headHash: hash, timeMillis: time)
+                let signature = try Ed25519.sign(message, secretKey: signer.secretKey)
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO checkpoints (entry_count, head_hash, time_ms, public_key, signature) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [count, Data(hash), time, Data(signer.publicKey), Data(signature)])
+                result = AuditCheckpoint(
+                    logID: logID, entryCount: count, headHash: hash.hexString, timeMillis: time,
+                    publicKey: signer.publicKey.hexString, signature: signature.hexString)
+                return .commit
+            }
+            return result!
+        }
+        lastCheckpoint.withLock { $0 = max($0, checkpoint.entryCount) }
+        return checkpoint
+    }
+
+    /// The public key that signs this log's checkpoints (hex), as the vault holds it.
+    public var signingPublicKey: String? { signer?.publicKey.hexString }
+
+    // MARK: Reading
+
+    /// Number of entries.
+    public func count() async throws -> Int64 {
+        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM entries") ?? 0 }
+    }
+
+    /// Calls `body` with each entry matching `filter`, in sequence order.
+    public func forEachEntry(matching filter: AuditFilter = AuditFilter(), _ body: (AuditEntry) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let actor = filter.actor { conditions.append("actor = ?"); arguments += [actor] }
+        if let purpose = filter.purpose { conditions.append("purpose = ?"); arguments += [purpose] }
+        if let order = filter.orderID { conditions.append("order_id = ?"); arguments += [order] }
+        if let buyer = filter.buyer { conditions.append("buyer = ?"); arguments += [buyer] }
+        if let decision = filter.decision { conditions.append("decision = ?"); arguments += [decision.rawValue] }
+        if let from = filter.from { conditions.append("time_ms >= ?"); arguments += [Int64(from.timeIntervalSince1970 * 1000)] }
+        if let to = filter.to { conditions.append("time_ms < ?"); arguments += [Int64(to.timeIntervalSince1970 * 1000)] }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM entries \(whereClause) ORDER BY seq", arguments: arguments)
+            while let row = try rows.next() { try body(Self.entry(from: row)) }
+        }
+    }
+
+    static func entry(from row: Row) -> AuditEntry {
+        func list(_ text: String?) -> [String] { text.map { $0.isEmpty ? [] : $0.components(separatedBy: ",") } ?? [] }
+        return AuditEntry(
+            sequence: row["seq"], time: Date(timeIntervalSince1970: TimeInterval(row["time_ms"] as Int64) / 1000),
+            kind: row["kind"], actor: row["actor"], role: row["role"], purpose: row["purpose"],
+            messageKind: row["message_kind"], caseID: row["case_id"], orderID: row["order_id"], buyer: row["buyer"],
+            fieldsAsked: list(row["fields_asked"]), fieldsReleased: list(row["fields_released"]),
+            decision: AuditDecision(rawValue: row["decision"]) ?? .failed, reason: row["reason"], channel: row["channel"],
+            requestID: row["request_id"], orderStatus: row["order_status"],
+            daysSincePurchase: row["days_since_purchase"], daysSinceDelivery: row["days_since_delivery"],
+            details: row["details"], previousHash: [UInt8](row["prev_hash"] as Data).hexString,
+            hash: [UInt8](row["hash"] as Data).hexString)
+    }
+}
+
+/// Which entries to list.
+public struct AuditFilter: Sendable {
+    /// Only this actor.
+    public var actor: String?
+    /// Only this purpose family.
+    public var purpose: String?
+    /// Only this order.
+    public var orderID: String?
+    /// Only this buyer pseudonym.
+    public var buyer: String?
+    /// Only this outcome.
+    public var decision: AuditDecision?
+    /// From this time on.
+    public var from: Date?
+    /// Before this time.
+    public var to: Date?
+
+    /// Everything.
+    public init(actor: String? = nil, purpose: String? = nil, orderID: String? = nil, buyer: String? = nil,
+                decision: AuditDecision? = nil, from: Date? = nil, to: Date? = nil) {
+        self.actor = actor
+        self.purpose = purpose
+        self.orderID = orderID
+        self.buyer = buyer
+        self.decision = decision
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Writes batches of drafts: reads the head, chains each entry onto it, commits once.
+struct AuditBatchWriter: Sendable {
+    let database: DatabasePool
+    let clock: any BuyerGuardClock
+
+    func write(_ drafts: [AuditDraft]) async throws -> [AuditEntry] {
+        let now = clock.now
+        return try await database.writeWithoutTransaction { db in
+            var entries: [AuditEntry] = []
+            try db.inTransaction(.immediate) {
+                entries = try Self.append(drafts, at: now, in: db)
+                return .commit
+            }
+            return entries
+        }
+    }
+
+    static func append(_ drafts: [AuditDraft], at now: Date, in db: Database) throws -> [AuditEntry] {
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"))
+        var sequence: Int64 = head?["seq"] ?? 0
+        var previous = head.map { [UInt8]($0["hash"] as Data) } ?? AuditHasher.genesis
+        let time = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        let hasher = AuditHasher()
+        defer { hasher.deallocate() }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO entries (seq, time_ms, kind, actor, role, purpose, message_kind, case_id, order_id, buyer,
+                fields_asked, fields_released, decision, reason, channel, request_id, order_status,
+                days_since_purchase, days_since_delivery, details, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var entries: [AuditEntry] = []
+        entries.reserveCapacity(drafts.count)
+        for draft in drafts {
+            sequence += 1
+            let asked = draft.fieldsAsked.joined(separator: ",")
+            let released = draft.fieldsReleased.joined(separator: ",")
+            let texts: [String?] = [
+                draft.kind, draft.actor, draft.role, draft.purpose, draft.messageKind, draft.caseID, draft.orderID, draft.buyer,
+                asked, released, draft.decision.rawValue, draft.reason, draft.channel, draft.requestID, draft.orderStatus,
+            ]
+            previous.withUnsafeBytes { hasher.begin(previous: $0) }
+            hasher.integer(sequence)
+            hasher.integer(time)
+            for text in texts { hasher.text(text) }
+            hasher.optionalInteger(draft.daysSincePurchase.map(Int64.init))
+            hasher.optionalInteger(draft.daysSinceDelivery.map(Int64.init))
+            hasher.text(draft.details)
+            let hash = hasher.finish()
+            var values: [DirectBinding] = [.integer(sequence), .integer(time)]
+            values += texts.map { DirectBinding($0) }
+            values += [DirectBinding(draft.daysSincePurchase.map(Int64.init)), DirectBinding(draft.daysSinceDelivery.map(Int64.init)),
+                       DirectBinding(draft.details), .blob(Data(previous)), .blob(Data(hash))]
+            try insert.run(values)
+            entries.append(AuditEntry(
+                sequence: sequence, time: Date(timeIntervalSince1970: TimeInterval(time) / 1000), kind: draft.kind,
+                actor: draft.actor, role: draft.role, purpose: draft.purpose, messageKind: draft.messageKind,
+                caseID: draft.caseID, orderID: draft.orderID, buyer: draft.buyer, fieldsAsked: draft.fieldsAsked,
+                fieldsReleased: draft.fieldsReleased, decision: draft.decision, reason: draft.reason, channel: draft.channel,
+                requestID: draft.requestID, orderStatus: draft.orderStatus, daysSincePurchase: draft.daysSincePurchase,
+                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, previousHash: previous.hexString,
+                hash: hash.hexString))
+            previous = hash
+        }
+        return entries
+    }
+}

@@ -1,0 +1,82 @@
+public import Foundation
+import GRDB
+
+/// Something that happened to an order after it was placed.
+public enum OrderEvent: Sendable, Equatable {
+    /// Handed to a carrier. The tracking number is not personal data.
+    case shipped(at: Date, carrier: String?, trackingNumber: String?)
+    /// Delivered to the buyer: the retention clock starts.
+    case delivered(at: Date)
+    /// Returned by the buyer.
+    case returned(at: Date)
+    /// Refunded, with the marketplace's adjustment reason (`NoInventory`, `CouldNotShip`, `CustomerReturn`, ...).
+    case refunded(at: Date, reason: String?)
+    /// Cancelled before shipping.
+    case cancelled(at: Date, reason: String?)
+
+    /// The status the order takes.
+    public var status: OrderStatus {
+        switch self {
+        case .shipped: .shipped
+        case .delivered: .delivered
+        case .returned: .returned
+        case .refunded: .refunded
+        case .cancelled: .cancelled
+        }
+    }
+
+    /// When it happened.
+    public var date: Date {
+        switch self {
+        case .shipped(let date, _, _), .delivered(let date), .returned(let date), .refunded(let date, _), .cancelled(let date, _): date
+        }
+    }
+
+    /// The audit log's name for it: `order-shipped`, `order-delivered`, ...
+    public var auditKind: String { "order-\(status.rawValue)" }
+}
+
+extension Vault {
+    /// Records an order event, sets the order's status and date, and logs it in the audit log.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/orderNotFound`` for an unknown order.
+    public func record(_ event: OrderEvent, for orderID: OrderID, actor: String, channel: AccessChannel = .library) async throws {
+        let seconds = Int64(event.date.timeIntervalSince1970.rounded(.down))
+        let changed: Int = try await database.write { db in
+            switch event {
+            case .shipped(_, let carrier, let tracking):
+                try db.execute(sql: """
+                    UPDATE orders SET status = 'shipped', shipped_at = ?, carrier = coalesce(?, carrier),
+                        tracking_number = coalesce(?, tracking_number), updated_at = ? WHERE order_id = ?
+                    """, arguments: [seconds, carrier, tracking, seconds, orderID.rawValue])
+            case .delivered:
+                try db.execute(sql: "UPDATE orders SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE order_id = ?",
+                               arguments: [seconds, seconds, orderID.rawValue])
+            case .returned:
+                try db.execute(sql: "UPDATE orders SET status = 'returned', returned_at = ?, updated_at = ? WHERE order_id = ?",
+                               arguments: [seconds, seconds, orderID.rawValue])
+            case .refunded:
+                try db.execute(sql: "UPDATE orders SET status = 'refunded', refunded_at = ?, updated_at = ? WHERE order_id = ?",
+                               arguments: [seconds, seconds, orderID.rawValue])
+            case .cancelled:
+                try db.execute(sql: "UPDATE orders SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE order_id = ?",
+                               arguments: [seconds, seconds, orderID.rawValue])
+            }
+            return db.changesCount
+        }
+        guard changed > 0 else {
+            throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path)
+        }
+        var details = ["date": ISO8601DateFormatter().string(from: event.date)]
+        switch event {
+        case .shipped(_, let carrier, let tracking):
+            details["carrier"] = carrier
+            details["tracking-number"] = tracking
+        case .refunded(_, let reason), .cancelled(_, let reason):
+            details["reason"] = reason
+        default:
+            break
+        }
+        try await auditLog.recordEvent(event.auditKind, actor: actor, orderID: orderID, channel: channel, details: details)
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import BuyerGuard
+import Foundation
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Read, verify and checkpoint the audit log.",
+        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self])
+
+    /// Where the log is: `--log FILE` (an auditor's copy, no key needed) or the vault's own.
+    struct LogLocation: ParsableArguments {
+        @OptionGroup var vault: VaultOptions
+
+        @Option(help: ArgumentHelp("An audit.sqlite to read on its own (no vault or key needed).", valueName: "file"))
+        var log: String?
+
+        /// The log, and the vault's trusted signing key when the vault was opened.
+        func open() async throws -> (AuditLog, trustedKey: String?) {
+            if let log { return (try AuditLog.openForReading(at: URL(fileURLWithPath: log)), nil) }
+            let vault = try await vault.openVault()
+            return (vault.auditLog, vault.auditLog.signingPublicKey)
+        }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List entries, filtered, as a table or JSON Lines.")
+        @OptionGroup var location: LogLocation
+        @Option(help: "Only this actor.") var actor: String?
+        @Option(help: "Only this purpose (shipping, order-messaging, customer-support, marketing, ...).") var purpose: String?
+        @Option(help: "Only this order.") var order: String?
+        @Option(help: "Only this buyer pseudonym (see `audit pseudonym`).") var buyer: String?
+        @Option(help: "Only granted, denied, failed or event.") var decision: String?
+        @Option(help: "From this time (ISO 8601).") var from: String?
+        @Option(help: "Before this time (ISO 8601).") var to: String?
+        @Option(help: ArgumentHelp("table or jsonl.", valueName: "format")) var format: String = "table"
+
+        func run() async throws {
+            guard ["table", "jsonl"].contains(format) else { throw ValidationError("--format is table or jsonl") }
+            func date(_ text: String?) throws -> Date? {
+                guard let text else { return nil }
+                guard let date = ISO8601DateFormatter().date(from: text) ?? ISO8601DateFormatter.dateOnly.date(from: text) else {
+                    throw ValidationError("'\(text)' is not an ISO 8601 time")
+                }
+                return date
+            }
+            var decisionFilter: AuditDecision?
+            if let decision {
+                guard let parsed = AuditDecision(rawValue: decision) else { throw ValidationError("--decision is granted, denied, failed or event") }
+                decisionFilter = parsed
+            }
+            let filter = AuditFilter(actor: actor, purpose: purpose, orderID: order, buyer: buyer, decision: decisionFilter,
+                                     from: try date(from), to: try date(to))
+            let (log, _) = try await location.open()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let times = ISO8601DateFormatter()
+            if format == "table" {
+                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields"].joined(separator: "\t"))
+            }
+            try log.forEachEntry(matching: filter) { entry in
+                if format == "jsonl" {
+                    print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+                } else {
+                    let purpose = [entry.purpose ?? entry.kind, entry.messageKind, entry.caseID].compactMap { $0 }.joined(separator: ":")
+                    let fields = entry.decision == .granted ? entry.fieldsReleased : entry.fieldsAsked
+                    print([String(entry.sequence), times.string(from: entry.time), entry.actor, entry.role ?? "-", purpose,
+                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", fields.joined(separator: ",")]
+                        .joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the whole hash chain and every checkpoint signature; exit 5 if the log was tampered with.")
+        @OptionGroup var location: LogLocation
+        @Option(help: ArgumentHelp("A checkpoint exported earlier (`audit checkpoint --out`) the log must still contain.", valueName: "file"))
+        var checkpoint: String?
+        @Option(help: ArgumentHelp("The trusted signing key (hex); default: the vault's, or the checkpoint file's.", valueName: "hex"))
+        var publicKey: String?
+        @Option(help: ArgumentHelp("Output: text or json.", valueName: "format")) var format: OutputFormat = .text
+
+        func run() async throws {
+            let external = try checkpoint.map { try AuditCheckpoint(contentsOf: URL(fileURLWithPath: $0)) }
+            let (log, trustedKey) = try await location.open()
+            let started = ContinuousClock.now
+            let report = try log.verify(trustedPublicKey: publicKey ?? trustedKey, checkpoint: external)
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
+            switch format {
+            case .json:
+                print(try JSONOutput.encode(report))
+            case .text:
+                print("\(log.url.path): \(report.entries) entries, head \(report.headHash.prefix(16))…, \(report.checkpointsVerified) checkpoints checked in \(String(format: "%.2f", seconds)) s")
+                for warning in report.warnings { print("warning: \(warning)") }
+                for problem in report.problems { print("TAMPERED: \(problem)") }
+                print(report.isIntact ? "OK: the log is intact" : "FAILED: the log was altered (first problem at entry \(report.problems.map(\.sequence).min() ?? 0))")
+            }
+            if !report.isIntact { throw ExitStatus.auditTampered.exitCode }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign the log's current size and head hash; with --out, write it to a file to keep elsewhere.")
+        @OptionGroup var options: VaultOptions
+        @Option(help: ArgumentHelp("Write the checkpoint (JSON) here.", valueName: "file")) var out: String?
+
+        func run() async throws {
+            let vault = try await options.openVault()
+            let checkpoint = try await vault.auditLog.checkpoint()
+            if let out {
+                let url = URL(fileURLWithPath: out)
+                guard !FileManager.default.fileExists(atPath: url.path) else {
+                    throw BuyerGuardError(.alreadyExists, "refusing to overwrite an existing file", location: out)
+                }
+                try checkpoint.jsonData().write(to: url, options: .withoutOverwriting)
+            }
+            print("checkpoint: \(checkpoint.entryCount) entries, head \(checkpoint.headHash), key \(checkpoint.publicKey)")
+        }
+    }
+
+    struct Pseudonym: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the pseudonym under which a buyer appears in the audit log.")
+        @OptionGroup var options: VaultOptions
+        @Option(help: "The buyer's email.") var email: String
+
+        func run() async throws {
+            let vault = try await options.openVault()
+            guard let pseudonym = try await vault.auditPseudonym(forEmail: email) else {
+                throw BuyerGuardError(.orderNotFound, "no buyer with that email in the vault")
+            }
+            print(pseudonym)
+        }
+    }
+}
