@@ -26,6 +26,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: "Who imports, as recorded in the audit log.")
+    var actor: String = "buyerguard-cli"
+
     @Argument(help: ArgumentHelp("Order report files.", valueName: "file"))
     var files: [String]
 
@@ -44,6 +47,7 @@ struct ImportCommand: AsyncParsableCommand {
         let vault = try await options.openVault()
         var importOptions = ImportOptions(encoding: encoding == "auto" ? nil : ReportEncoding(rawValue: encoding.lowercased()))
         importOptions.batchSize = batchSize
+        importOptions.actor = actor
         let bar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet)
         var summaries: [ImportFileSummary] = []
         for file in files {

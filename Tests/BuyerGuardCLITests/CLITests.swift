@@ -228,3 +228,121 @@ import Testing
         #expect(third.stdout.contains("orders new 0, updated 0, unchanged 60000"), "\(third.stdout)")
     }
 }
+
+/// `access`, `orders` and `audit` as a seller and an auditor run them.
+@Suite final class AccessCLITests {
+    let cli: CLITests
+    let vault: String
+    let order: String
+    let email: String
+
+    init() throws {
+        cli = try CLITests()
+        vault = cli.folder.appendingPathComponent("vault").path
+        let firstRow = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")[1].split(separator: "\t", omittingEmptySubsequences: false)
+        order = String(firstRow[0])
+        email = String(firstRow[4])
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+    }
+
+    @Test func labelPrintingMarketingDenialAndVerify() throws {
+        let label = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "label-printer"])
+        #expect(label.status == 0, "\(label.stderr)")
+        #expect(label.stdout.contains("recipient-name\t"))
+        #expect(label.stdout.contains("address-line-1\t"))
+        #expect(!label.stdout.contains("buyer-email"))
+
+        let marketing = try cli.run(["access", "--vault", vault, "--purpose", "marketing", "--order", order, "--actor", "anna"])
+        #expect(marketing.status == 6)
+        #expect(marketing.stdout.isEmpty)
+        #expect(marketing.stderr.contains("purpose-prohibited"))
+
+        let tooMuch = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "x", "--fields", "buyer-email"])
+        #expect(tooMuch.status == 6)
+        #expect(tooMuch.stderr.contains("field-not-allowed"))
+
+        let mail = try cli.run(["access", "--vault", vault, "--purpose", "order-messaging", "--kind", "shipment-delay", "--order", order,
+                                "--actor", "mailer", "--format", "json"])
+        #expect(mail.status == 0)
+        #expect(mail.stdout.contains(email))
+
+        let log = try cli.run(["audit", "log", "--vault", vault, "--format", "jsonl", "--decision", "denied"])
+        let lines = log.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(!log.stdout.contains(email))
+
+        let checkpointFile = cli.folder.appendingPathComponent("cp.json").path
+        #expect(try cli.run(["audit", "checkpoint", "--vault", vault, "--out", checkpointFile]).status == 0)
+        let verify = try cli.run(["audit", "verify", "--vault", vault, "--checkpoint", checkpointFile])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("OK: the log is intact"))
+
+        // The auditor's copy, without the vault or the key.
+        let copy = try cli.run(["audit", "verify", "--log", vault + "/audit.sqlite", "--checkpoint", checkpointFile])
+        #expect(copy.status == 0)
+
+        // Tampering gives exit code 5 and names the entry.
+        let database = try DatabaseQueue(path: vault + "/audit.sqlite")
+        try database.write { db in try db.execute(sql: "UPDATE entries SET decision = 'granted' WHERE seq = 3") }
+        try database.close()
+        let tampered = try cli.run(["audit", "verify", "--vault", vault])
+        #expect(tampered.status == 5)
+        #expect(tampered.stdout.contains("entry 3"))
+    }
+
+    @Test func pseudonymFindsABuyersEntries() throws {
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "customer-support", "--case", "C-1", "--order", order, "--actor", "anna"]).status == 0)
+        let pseudonym = try cli.run(["audit", "pseudonym", "--vault", vault, "--email", email]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(pseudonym.count == 32)
+        let log = try cli.run(["audit", "log", "--vault", vault, "--buyer", pseudonym, "--format", "jsonl"])
+        #expect(log.stdout.split(separator: "\n").count == 1)
+        #expect(log.stdout.contains("\"caseID\":\"C-1\""))
+    }
+
+    @Test func ordersLifecycleAndFeeds() throws {
+        #expect(try cli.run(["orders", "ship", "--vault", vault, "--order", order, "--carrier", "BRT", "--tracking", "BRT-1"]).status == 0)
+        #expect(try cli.run(["orders", "deliver", "--vault", vault, "--order", order, "--date", "2026-10-01"]).status == 0)
+        let late = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "w"])
+        #expect(late.status == 6)
+        #expect(late.stderr.contains("shipping-window-closed"))
+
+        let rows = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n").dropFirst()
+        let orders = Array(Set(rows.map { String($0.split(separator: "\t")[0]) })).sorted()
+        let feed = cli.folder.appendingPathComponent("confirm.txt")
+        var text = "order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\ttracking-number\tship-method\n"
+        text += "\(orders[1])\t1\t1\t2026-11-20T10:00:00+01:00\tGLS\tGLS\tGLS-99\tStandard\n"
+        text += "409-9999999-9999999\t1\t1\t2026-11-20T10:00:00+01:00\tGLS\tGLS\tGLS-98\tStandard\n"
+        try Data(text.utf8).write(to: feed)
+        let shipped = try cli.run(["orders", "import-feed", "--vault", vault, feed.path])
+        #expect(shipped.status == 2)
+        #expect(shipped.stdout.contains("orders updated 1, not in vault 1"))
+        let adjustments = cli.folder.appendingPathComponent("adjust.txt")
+        try Data("order-id\tadjustment-reason-code\n\(orders[2])\tNoInventory\n".utf8).write(to: adjustments)
+        #expect(try cli.run(["orders", "import-feed", "--vault", vault, adjustments.path]).status == 0)
+        let status = try cli.run(["status", "--vault", vault])
+        #expect(status.stdout.contains("refunded 1"))
+        #expect(status.stdout.contains("shipped 1"))
+        #expect(status.stdout.contains("delivered 1"))
+    }
+
+    /// The CLI and another process append at the same time: one chain, and it verifies.
+    @Test func twoProcessesKeepOneChain() throws {
+        let processes = (0..<2).map { worker -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "for i in $(seq 1 15); do \"$0\" access --vault \"$1\" --purpose shipping --order \"$2\" --actor w\(worker) > /dev/null || exit 1; done",
+                                 CLITests.binary.path, vault, order]
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let verify = try cli.run(["audit", "verify", "--vault", vault, "--format", "json"])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        let report = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
+        #expect(report?["entries"] as? Int == 31)  // the import event and 30 accesses
+    }
+}

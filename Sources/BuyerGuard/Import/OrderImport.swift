@@ -11,6 +11,8 @@ public struct ImportOptions: Sendable {
     public var batchSize: Int = 50_000
     /// How many rejected rows are kept for the summary (all are counted).
     public var maximumRejectedRowsKept = 1000
+    /// Who imports, as recorded with the import's event in the audit log.
+    public var actor = "buyerguard-import"
 
     /// The defaults: detect the encoding, 50,000 orders per transaction.
     public init(encoding: ReportEncoding? = nil) {
@@ -90,6 +92,12 @@ extension Vault {
         case .tabSeparated:
             summary = try await importReport(from: url, options: options, size: size, progress: progress)
         }
+        try await auditLog.recordEvent("import", actor: options.actor, channel: .import, details: [
+            "file": url.lastPathComponent, "format": summary.format, "rows-read": "\(summary.rowsRead)",
+            "rows-rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
+            "orders-updated": "\(summary.stored.ordersUpdated)", "orders-unchanged": "\(summary.stored.ordersUnchanged)",
+            "orders-skipped": "\(summary.ordersSkipped)",
+        ])
         logger.info("imported order file", metadata: [
             "file": "\(url.lastPathComponent)", "format": "\(summary.format)", "rows": "\(summary.rowsRead)",
             "rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
