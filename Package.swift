@@ -83,7 +83,7 @@ let package = Package(
 if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]))
-    for name in ["FieldCipherBenchmarks", "ImportBenchmarks"] {
+    for name in ["FieldCipherBenchmarks", "ImportBenchmarks", "BrokerBenchmarks"] {
         package.targets.append(
             .executableTarget(
                 name: name,

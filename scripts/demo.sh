@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The five-minute tour on the embedded default: a vault in ./demo/, a sample order report,
-# and what BuyerGuard shows about it. Safe to run again: it starts from a fresh demo folder.
+# The five-minute tour on the embedded default: a vault in ./demo/, a sample order report
+# imported, an order shipped, a label printed through the broker, a marketing request denied,
+# and the audit log verified. Safe to run again: it starts from a fresh demo folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d /opt/swift/usr/bin ] && PATH="/opt/swift/usr/bin:$PATH"
@@ -35,8 +36,26 @@ sed '5s/2026-11-0\([0-9]\)T/0\1\/11\/2026 /' docs/samples/orders-2026-11.txt > "
 step "BUYERGUARD_MASTER_KEY=<another key> buyerguard status   # a wrong key is named as such, nothing changes"
 BUYERGUARD_MASTER_KEY=$(printf '%064d' 0) "$bin" status || echo "(exit code $?)"
 
+order=$(sed -n 2p docs/samples/orders-2026-11.txt | cut -f1)
+
+step "buyerguard orders ship --order $order --carrier BRT --tracking 0512345678"
+"$bin" orders ship --order "$order" --carrier BRT --tracking 0512345678
+
+step "buyerguard access --purpose shipping --order $order --actor label-printer   # through the broker"
+"$bin" access --purpose shipping --order "$order" --actor label-printer
+
+step "buyerguard access --purpose marketing --order $order --actor newsletter-tool   # denied, and logged"
+"$bin" access --purpose marketing --order "$order" --actor newsletter-tool || echo "(exit code $?)"
+
+step "buyerguard audit log"
+"$bin" audit log
+
+step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audit verify --checkpoint $demo/checkpoint.json"
+"$bin" audit checkpoint --out "$demo/checkpoint.json"
+"$bin" audit verify --checkpoint "$demo/checkpoint.json"
+
 step "grep for a buyer's email, name and street in every vault file (expect nothing)"
-if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" "$demo"/vault/* ; then
+if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" -e "Viale Monza" "$demo"/vault/* ; then
   echo "plaintext found in the vault files above" >&2
   exit 1
 fi

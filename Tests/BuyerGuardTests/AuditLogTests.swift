@@ -2,7 +2,7 @@ import BuyerGuardTesting
 import Foundation
 import GRDB
 import Testing
-@testable import BuyerGuard
+@_spi(Benchmarks) @testable import BuyerGuard
 
 /// Tampering with the log in any way is caught by `verify`, at the right entry.
 @Suite struct AuditLogTests {
@@ -146,5 +146,42 @@ import Testing
         #expect(entries.contains { $0.kind == "import" && $0.decision == .event && ($0.details ?? "").contains("\"orders-new\":\"3\"") })
         #expect(entries.contains { $0.kind == "order-shipped" && ($0.details ?? "").contains("GLS123") })
         #expect(try fixture.vault.auditLog.verify().isIntact)
+    }
+}
+
+/// Large logs are verified in two halves on two threads; tampering anywhere, including at the
+/// seam between the halves, is still found at the right entry.
+@Suite struct AuditLogSegmentTests {
+    static func bigLog() async throws -> BrokerFixture {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.auditLog.appendSyntheticEntries(20_000, batch: 5000)
+        let report = try fixture.vault.auditLog.verify()
+        #expect(report.isIntact && report.entries == 20_000)
+        return fixture
+    }
+
+    @Test(arguments: [
+        ("DELETE FROM entries WHERE seq = 10001", Int64(10001)),
+        ("DELETE FROM entries WHERE seq = 10000", Int64(10000)),
+        ("UPDATE entries SET actor = 'x' WHERE seq = 3", Int64(3)),
+        ("UPDATE entries SET actor = 'x' WHERE seq = 17000", Int64(17000)),
+        ("UPDATE entries SET prev_hash = zeroblob(32) WHERE seq = 10001", Int64(10001)),
+        ("DELETE FROM entries WHERE seq BETWEEN 9990 AND 10010", Int64(9990)),
+    ])
+    func tamperingIsFoundInEitherHalf(sql: String, sequence: Int64) async throws {
+        let fixture = try await Self.bigLog()
+        try await fixture.vault.auditLog.database.write { db in try db.execute(sql: sql) }
+        let report = try fixture.vault.auditLog.verify()
+        #expect(!report.isIntact)
+        #expect(report.problems.first?.sequence == sequence, "\(report.problems)")
+    }
+
+    @Test func headHashMatchesTheLastEntry() async throws {
+        let fixture = try await Self.bigLog()
+        let head = try await fixture.vault.auditLog.database.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM entries ORDER BY seq DESC LIMIT 1") }
+        #expect(try fixture.vault.auditLog.verify().headHash == [UInt8](try #require(head)).hexString)
+        let checkpoint = try await fixture.vault.auditLog.checkpoint()
+        #expect(checkpoint.entryCount == 20_000)
+        #expect(try fixture.vault.auditLog.verify(checkpoint: checkpoint).isIntact)
     }
 }

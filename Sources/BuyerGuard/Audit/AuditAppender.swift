@@ -1,10 +1,12 @@
 import Synchronization
 
-/// Group commit: callers queue their drafts; one drain task writes everything queued so far in a
-/// single transaction (one fsync), then resumes every caller with its entry. Under load, many
-/// callers share each commit; a lone caller pays one transaction, as it would anyway.
+/// Group commit: while one batch is being written, arriving callers queue their drafts; one drain
+/// task then writes everything queued in a single transaction (one fsync) and resumes every caller
+/// with its entry. Under load, many callers share each commit; a lone caller writes its own entry
+/// directly and pays one transaction, as it would anyway.
 final class AuditAppender: Sendable {
     typealias Write = @Sendable ([AuditDraft]) async throws -> [AuditEntry]
+    typealias WriteNow = @Sendable ([AuditDraft]) throws -> [AuditEntry]
 
     private struct State {
         var pending: [(AuditDraft, CheckedContinuation<AuditEntry, any Error>)] = []
@@ -13,14 +15,43 @@ final class AuditAppender: Sendable {
 
     private let state = Mutex(State())
     private let write: Write
+    private let writeNow: WriteNow?
 
-    init(write: @escaping Write) {
+    /// - Parameters:
+    ///   - write: writes a queued batch off the caller's thread (so a slow fsync holds no task thread).
+    ///   - writeNow: writes a lone caller's entry on its own thread (no hand-off at all); `nil` to
+    ///     send every entry through the queue. With `synchronous=FULL` every commit costs an fsync,
+    ///     and direct writes would stop batches from forming (measured: 19k/s against 30k/s with 64
+    ///     callers); with NORMAL a commit is cheap and the direct path is the faster one.
+    init(write: @escaping Write, writeNow: WriteNow?) {
         self.write = write
+        self.writeNow = writeNow
     }
 
     /// Appends one entry; returns once it is durably committed, or throws if it could not be.
+    ///
+    /// A caller that finds nobody writing writes its own entry at once (no task, no hand-off); callers
+    /// that arrive meanwhile queue up and are written together by one drain task.
     func append(_ draft: AuditDraft) async throws -> AuditEntry {
-        try await withCheckedThrowingContinuation { continuation in
+        let leads = writeNow != nil && state.withLock { state -> Bool in
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if leads, let writeNow {
+            let result: Result<AuditEntry, any Error>
+            do { result = .success(try writeNow([draft])[0]) } catch { result = .failure(error) }
+            let more = state.withLock { state -> Bool in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return false
+                }
+                return true
+            }
+            if more { Task { await self.drain() } }
+            return try result.get()
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             let startDrain = state.withLock { state -> Bool in
                 state.pending.append((draft, continuation))
                 if state.draining { return false }

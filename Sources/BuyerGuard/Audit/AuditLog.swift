@@ -33,7 +33,10 @@ public final class AuditLog: Sendable {
     private let lastCheckpoint = Mutex<Int64>(0)
     private let appender: AuditAppender
 
-    private init(url: URL, database: DatabasePool, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock, logger: Logger) {
+    private init(
+        url: URL, database: DatabasePool, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
+        durability: Durability = .full, logger: Logger
+    ) {
         self.url = url
         self.database = database
         self.logID = logID
@@ -43,7 +46,11 @@ public final class AuditLog: Sendable {
         // The appender's write reaches back to the log; the log owns the appender. A weak
         // reference would do, but the closure only needs the database and clock, captured here.
         let writer = AuditBatchWriter(database: database, clock: clock)
-        self.appender = AuditAppender { drafts in try await writer.write(drafts) }
+        var writeNow: AuditAppender.WriteNow?
+        if durability == .normal {
+            writeNow = { @Sendable drafts in try writer.writeBlocking(drafts) }
+        }
+        self.appender = AuditAppender(write: { drafts in try await writer.write(drafts) }, writeNow: writeNow)
     }
 
     /// Opens (creating it if needed) the audit log of a vault folder.
@@ -74,7 +81,7 @@ public final class AuditLog: Sendable {
                 }
                 return id.hexString
             }
-            let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, logger: logger)
+            let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability, logger: logger)
             log.lastCheckpoint.withLock { $0 = (try? pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(entry_count) FROM checkpoints") } ?? 0) ?? 0 }
             return log
         } catch let error as DatabaseError {
@@ -247,9 +254,24 @@ struct AuditBatchWriter: Sendable {
     let database: DatabasePool
     let clock: any BuyerGuardClock
 
+    /// Writes on GRDB's writer thread, outside the task pool: during an fsync the pool's threads
+    /// keep serving requests.
     func write(_ drafts: [AuditDraft]) async throws -> [AuditEntry] {
         let now = clock.now
         return try await database.writeWithoutTransaction { db in
+            var entries: [AuditEntry] = []
+            try db.inTransaction(.immediate) {
+                entries = try Self.append(drafts, at: now, in: db)
+                return .commit
+            }
+            return entries
+        }
+    }
+
+    /// Writes on the calling thread: for a lone caller, cheaper than two thread hops.
+    func writeBlocking(_ drafts: [AuditDraft]) throws -> [AuditEntry] {
+        let now = clock.now
+        return try database.writeWithoutTransaction { db in
             var entries: [AuditEntry] = []
             try db.inTransaction(.immediate) {
                 entries = try Self.append(drafts, at: now, in: db)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// What `audit verify` found.
 public struct AuditVerification: Sendable, Codable, Equatable {
@@ -78,7 +79,7 @@ extension AuditLog {
                 report.problems.append(.init(code: "bad-signature", sequence: external.entryCount, message: "the checkpoint file's signature is invalid"))
             }
 
-            try walkChain(db, report: &report, checkpoints: checkpoints, external: external)
+            try walkChain(report: &report, checkpoints: checkpoints, external: external)
             report.checkpointsVerified = checkpoints.count + (external == nil ? 0 : 1)
             let lastSigned = checkpoints.keys.max() ?? 0
             if report.entries > lastSigned {
@@ -88,88 +89,41 @@ extension AuditLog {
         return report
     }
 
-    /// One pass over every entry, recomputing each hash from the raw column bytes.
-    private func walkChain(_ db: Database, report: inout AuditVerification, checkpoints: [Int64: AuditCheckpoint], external: AuditCheckpoint?) throws {
-        let columns = (AuditColumns.hashed + ["prev_hash", "hash"]).joined(separator: ", ")
-        let prepared = try db.makeStatement(sql: "SELECT \(columns) FROM entries ORDER BY seq")
-        defer { withExtendedLifetime(prepared) {} }  // the C statement lives as long as the Statement
-        let statement = prepared.sqliteStatement
-        let hasher = AuditHasher()
-        defer { hasher.deallocate() }
-        var previous = AuditHasher.genesis
-        var computed = [UInt8](repeating: 0, count: 32)
-        var expectedSequence: Int64 = 1
-        var lastTime = Int64.min
-        let textColumns = Int32(2)..<Int32(2 + AuditColumns.text.count)
-        let integerColumns = textColumns.upperBound..<(textColumns.upperBound + Int32(AuditColumns.integers.count))
-        let detailsColumn = integerColumns.upperBound
-        let previousColumn = detailsColumn + 1
-        let hashColumn = previousColumn + 1
-        var firstProblem = true
-
-        func bytes(_ column: Int32) -> UnsafeRawBufferPointer? {
-            let type = sqlite3_column_type(statement, column)
-            if type == SQLITE_NULL { return nil }
-            let pointer = type == SQLITE_BLOB ? sqlite3_column_blob(statement, column) : UnsafeRawPointer(sqlite3_column_text(statement, column))
-            let count = Int(sqlite3_column_bytes(statement, column))
-            return UnsafeRawBufferPointer(start: count == 0 ? UnsafeRawPointer(bitPattern: 1) : pointer, count: count)
+    /// Recomputes every entry's hash from the raw column bytes, in two halves on two threads.
+    ///
+    /// The second half starts from the previous-hash stored in its first entry; the halves are then
+    /// joined by checking that the first half's last computed hash is exactly that stored value,
+    /// so the whole chain is proven as if walked in one line.
+    private func walkChain(report: inout AuditVerification, checkpoints: [Int64: AuditCheckpoint], external: AuditCheckpoint?) throws {
+        var expectedCheckpoints = checkpoints
+        if let external { expectedCheckpoints[external.entryCount] = external }
+        let expected = expectedCheckpoints
+        let bounds = try ChainSegment.bounds(of: url)
+        let middle = bounds.count < 10_000 ? bounds.upperSequence + 1 : bounds.lowerSequence + Int64(bounds.count / 2)
+        let ranges = [(Int64.min, middle - 1), (middle, bounds.upperSequence)]
+        let results = Mutex<[Int: Result<ChainSegment, any Error>]>([:])
+        let url = self.url
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let result = Result { try ChainSegment(url: url, range: ranges[index], first: index == 0, checkpoints: expected) }
+            results.withLock { $0[index] = result }
         }
-
-        while true {
-            let code = sqlite3_step(statement)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw BuyerGuardError(.auditUnavailable, "reading the log failed at entry \(expectedSequence)", location: url.path,
-                                      underlying: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))))
-            }
-            let sequence = sqlite3_column_int64(statement, 0)
-            let time = sqlite3_column_int64(statement, 1)
-            if sequence != expectedSequence && firstProblem {
+        let (first, second) = try results.withLock { (try $0[0]!.get(), try $0[1]!.get()) }
+        report.entries = first.entries + second.entries
+        report.problems += first.problems
+        if second.entries > 0 {
+            if first.problems.isEmpty, second.storedPreviousOfFirst != (first.entries > 0 ? first.lastHash : AuditHasher.genesis) {
                 report.problems.append(.init(
-                    code: "sequence-gap", sequence: expectedSequence,
-                    message: sequence > expectedSequence
-                        ? "entries \(expectedSequence)-\(sequence - 1) are missing" : "entry \(sequence) is out of order"))
-                firstProblem = false
+                    code: "chain-broken", sequence: second.firstSequence,
+                    message: "its previous-hash does not match entry \(second.firstSequence - 1): an entry before it was removed, reordered or altered"))
             }
-            if time < lastTime {
-                report.warnings.append("entry \(sequence): time goes backwards (\(lastTime - time) ms)")
+            if first.entries > 0, second.firstSequence != first.lastSequence + 1, first.problems.isEmpty {
+                report.problems.append(.init(code: "sequence-gap", sequence: first.lastSequence + 1,
+                                             message: "entries \(first.lastSequence + 1)-\(second.firstSequence - 1) are missing"))
             }
-            lastTime = max(lastTime, time)
-
-            let storedPrevious = bytes(previousColumn)
-            if firstProblem, storedPrevious.map({ !$0.elementsEqual(previous) }) ?? true {
-                report.problems.append(.init(code: "chain-broken", sequence: sequence,
-                                             message: "its previous-hash does not match entry \(sequence - 1): an entry before it was removed, reordered or altered"))
-                firstProblem = false
-            }
-            previous.withUnsafeBytes { hasher.begin(previous: $0) }
-            hasher.integer(sequence)
-            hasher.integer(time)
-            for column in textColumns { hasher.text(bytes(column)) }
-            for column in integerColumns {
-                hasher.optionalInteger(sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column))
-            }
-            hasher.text(bytes(detailsColumn))
-            computed.withUnsafeMutableBytes { hasher.finish(into: $0) }
-            if firstProblem, bytes(hashColumn).map({ !$0.elementsEqual(computed) }) ?? true {
-                report.problems.append(.init(code: "hash-mismatch", sequence: sequence,
-                                             message: "its content does not match its hash: the entry was altered"))
-                firstProblem = false
-            }
-            swap(&previous, &computed)
-            if let checkpoint = checkpoints[sequence], checkpoint.headHash != previous.hexString {
-                report.problems.append(.init(code: "checkpoint-mismatch", sequence: sequence,
-                                             message: "the signed checkpoint at this entry records another head hash: the log was rewritten"))
-            }
-            if let external, external.entryCount == sequence, external.headHash != previous.hexString {
-                report.problems.append(.init(code: "checkpoint-mismatch", sequence: sequence,
-                                             message: "the checkpoint file records another head hash at this entry: the log was rewritten"))
-            }
-            report.entries += 1
-            expectedSequence = sequence + 1
+            report.problems += second.problems
         }
-        sqlite3_reset(statement)
-        report.headHash = previous.hexString
+        report.warnings += first.warnings + second.warnings
+        report.headHash = (second.entries > 0 ? second.lastHash : first.entries > 0 ? first.lastHash : AuditHasher.genesis).hexString
         let count = report.entries
         for checkpoint in checkpoints.values where checkpoint.entryCount > count {
             report.problems.append(.init(code: "truncated", sequence: checkpoint.entryCount,
@@ -182,5 +136,160 @@ extension AuditLog {
         if let external, external.entryCount == 0, external.headHash != AuditHasher.genesis.hexString {
             report.problems.append(.init(code: "checkpoint-mismatch", sequence: 0, message: "the checkpoint file's head hash is not that of an empty log"))
         }
+        report.problems.sort { $0.sequence < $1.sequence }
+    }
+}
+
+/// One stretch of the chain, walked through a connection of its own.
+///
+/// The connection is read-only and opened without SQLite's per-call mutex (`SQLITE_OPEN_NOMUTEX`;
+/// it never leaves its thread): the loop makes some forty column calls per entry.
+struct ChainSegment: Sendable {
+    var entries: Int64 = 0
+    var firstSequence: Int64 = 0
+    var lastSequence: Int64 = 0
+    var storedPreviousOfFirst: [UInt8] = []
+    var lastHash: [UInt8] = AuditHasher.genesis
+    var problems: [AuditVerification.Problem] = []
+    var warnings: [String] = []
+
+    /// The first and last sequence numbers and the row count.
+    static func bounds(of url: URL) throws -> (lowerSequence: Int64, upperSequence: Int64, count: Int) {
+        let connection = try open(url)
+        defer { sqlite3_close_v2(connection) }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, "SELECT ifnull(min(seq), 1), ifnull(max(seq), 0), count(*) FROM entries", -1, &statement, nil) == SQLITE_OK,
+              sqlite3_step(statement) == SQLITE_ROW else {
+            sqlite3_finalize(statement)
+            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path)
+        }
+        defer { sqlite3_finalize(statement) }
+        return (sqlite3_column_int64(statement, 0), sqlite3_column_int64(statement, 1), Int(sqlite3_column_int64(statement, 2)))
+    }
+
+    static func open(_ url: URL) throws -> OpaquePointer {
+        var connection: OpaquePointer?
+        guard sqlite3_open_v2(url.path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let connection else {
+            sqlite3_close_v2(connection)
+            throw BuyerGuardError(.auditUnavailable, "cannot open the audit log for verification", location: url.path)
+        }
+        sqlite3_busy_timeout(connection, 10_000)
+        return connection
+    }
+
+    init(url: URL, range: (Int64, Int64), first: Bool, checkpoints: [Int64: AuditCheckpoint]) throws {
+        let connection = try Self.open(url)
+        defer { sqlite3_close_v2(connection) }
+        let columns = (AuditColumns.hashed + ["prev_hash", "hash"]).joined(separator: ", ")
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, "SELECT \(columns) FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", -1, &prepared, nil) == SQLITE_OK,
+              let statement = prepared
+        else {
+            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path,
+                                  underlying: String(cString: sqlite3_errmsg(connection)))
+        }
+        defer { sqlite3_finalize(statement) }
+        sqlite3_bind_int64(statement, 1, range.0)
+        sqlite3_bind_int64(statement, 2, range.1)
+
+        let hasher = AuditHasher()
+        defer { hasher.deallocate() }
+        var previous = AuditHasher.genesis
+        var computed = [UInt8](repeating: 0, count: 32)
+        var expectedSequence: Int64 = first ? 1 : 0
+        var lastTime = Int64.min
+        let textColumns = Int32(2)..<Int32(2 + AuditColumns.text.count)
+        let integerColumns = textColumns.upperBound..<(textColumns.upperBound + Int32(AuditColumns.integers.count))
+        let detailsColumn = integerColumns.upperBound
+        let previousColumn = detailsColumn + 1
+        let hashColumn = previousColumn + 1
+        var clean = true
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(4096)
+
+        func appendInteger(_ value: Int64) {
+            withUnsafeBytes(of: value.bigEndian) { canonical.append(contentsOf: $0) }
+        }
+        func appendText(_ column: Int32) {
+            // sqlite3_column_text is NULL exactly for SQL NULL here (out of memory would have failed the step).
+            guard let text = sqlite3_column_text(statement, column) else {
+                canonical.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF])
+                return
+            }
+            let count = Int(sqlite3_column_bytes(statement, column))
+            withUnsafeBytes(of: UInt32(count).bigEndian) { canonical.append(contentsOf: $0) }
+            canonical.append(contentsOf: UnsafeRawBufferPointer(start: text, count: count))
+        }
+        func blob(_ column: Int32) -> UnsafeRawBufferPointer? {
+            guard let pointer = sqlite3_column_blob(statement, column) else { return nil }
+            return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column)))
+        }
+
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw BuyerGuardError(.auditUnavailable, "reading the log failed after entry \(lastSequence)", location: url.path,
+                                      underlying: String(cString: sqlite3_errmsg(connection)))
+            }
+            let sequence = sqlite3_column_int64(statement, 0)
+            let time = sqlite3_column_int64(statement, 1)
+            let storedPrevious = blob(previousColumn)
+            if entries == 0 {
+                firstSequence = sequence
+                storedPreviousOfFirst = storedPrevious.map { Array($0) } ?? []
+                if !first {
+                    previous = storedPreviousOfFirst.count == 32 ? storedPreviousOfFirst : AuditHasher.genesis
+                    expectedSequence = sequence
+                }
+            }
+            if clean, sequence != expectedSequence {
+                problems.append(.init(
+                    code: "sequence-gap", sequence: expectedSequence,
+                    message: sequence > expectedSequence
+                        ? "entries \(expectedSequence)-\(sequence - 1) are missing" : "entry \(sequence) is out of order"))
+                clean = false
+            }
+            if time < lastTime {
+                warnings.append("entry \(sequence): time goes backwards (\(lastTime - time) ms)")
+            }
+            lastTime = max(lastTime, time)
+            if clean, storedPrevious.map({ !$0.elementsEqual(previous) }) ?? true {
+                problems.append(.init(code: "chain-broken", sequence: sequence,
+                                      message: "its previous-hash does not match entry \(sequence - 1): an entry before it was removed, reordered or altered"))
+                clean = false
+            }
+            // The canonical bytes, gathered into one buffer and hashed in one call.
+            canonical.removeAll(keepingCapacity: true)
+            appendInteger(sequence)
+            appendInteger(time)
+            for column in textColumns { appendText(column) }
+            for column in integerColumns {
+                if sqlite3_column_type(statement, column) == SQLITE_NULL {
+                    canonical.append(0)
+                } else {
+                    canonical.append(1)
+                    appendInteger(sqlite3_column_int64(statement, column))
+                }
+            }
+            appendText(detailsColumn)
+            previous.withUnsafeBytes { hasher.begin(previous: $0) }
+            canonical.withUnsafeBytes { hasher.update($0) }
+            computed.withUnsafeMutableBytes { hasher.finish(into: $0) }
+            if clean, blob(hashColumn).map({ !$0.elementsEqual(computed) }) ?? true {
+                problems.append(.init(code: "hash-mismatch", sequence: sequence,
+                                      message: "its content does not match its hash: the entry was altered"))
+                clean = false
+            }
+            swap(&previous, &computed)
+            if let checkpoint = checkpoints[sequence], checkpoint.headHash != previous.hexString {
+                problems.append(.init(code: "checkpoint-mismatch", sequence: sequence,
+                                      message: "a signed checkpoint at this entry records another head hash: the log was rewritten"))
+            }
+            entries += 1
+            lastSequence = sequence
+            expectedSequence = sequence + 1
+        }
+        lastHash = previous
     }
 }

@@ -20,3 +20,39 @@ public struct FieldSealingProbe: Sendable {
         return try cipher.open(sealed, field: .addressLine1, record: record).count
     }
 }
+
+@_spi(Benchmarks)
+extension Vault {
+    /// The baseline for the broker benchmarks: one order's shipping fields read and opened, with no
+    /// purpose check and no audit entry. Returns the opened byte count.
+    public func readShippingFieldsWithoutBroker(_ orderID: OrderID) async throws -> Int {
+        guard let state = try accessState(for: orderID) else { return 0 }
+        var bytes = 0
+        for field in Purpose.shipping.allowedFields {
+            guard let stored = state.sealed[field], let sealed = stored else { continue }
+            bytes += try cipher.open(sealed, field: field, record: .order(orderID)).count
+        }
+        return bytes
+    }
+}
+
+@_spi(Benchmarks)
+extension AuditLog {
+    /// Fills the log with `count` synthetic access entries, in transactions of `batch`, as fast as
+    /// the writer allows (for the verify benchmark).
+    public func appendSyntheticEntries(_ count: Int, batch: Int = 50_000) async throws {
+        var written = 0
+        while written < count {
+            let size = min(batch, count - written)
+            let drafts = (0..<size).map { index in
+                AuditDraft(
+                    actor: "worker-\(index % 16)", role: "warehouse", purpose: "shipping", orderID: "402-1234567-\(String(format: "%07d", index % 10_000_000))",
+                    buyer: "0123456789abcdef0123456789abcdef", fieldsAsked: ["recipient-name", "address-line-1", "city"],
+                    fieldsReleased: ["recipient-name", "address-line-1", "city"], decision: .granted, channel: "library",
+                    requestID: "r-\(written + index)", orderStatus: "unshipped", daysSincePurchase: 1)
+            }
+            _ = try await AuditBatchWriter(database: database, clock: clock).write(drafts)
+            written += size
+        }
+    }
+}
