@@ -284,11 +284,12 @@ import Testing
 
         // Tampering gives exit code 5 and names the entry.
         let database = try DatabaseQueue(path: vault + "/audit.sqlite")
-        try database.write { db in try db.execute(sql: "UPDATE entries SET decision = 'granted' WHERE seq = 3") }
+        // Entry 1 is the vault's creation, 2 the import, 3 the label, 4 the marketing denial.
+        try database.write { db in try db.execute(sql: "UPDATE entries SET decision = 'granted' WHERE seq = 4") }
         try database.close()
         let tampered = try cli.run(["audit", "verify", "--vault", vault])
         #expect(tampered.status == 5)
-        #expect(tampered.stdout.contains("entry 3"))
+        #expect(tampered.stdout.contains("entry 4"))
     }
 
     @Test func pseudonymFindsABuyersEntries() throws {
@@ -343,6 +344,6 @@ import Testing
         let verify = try cli.run(["audit", "verify", "--vault", vault, "--format", "json"])
         #expect(verify.status == 0, "\(verify.stdout)")
         let report = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
-        #expect(report?["entries"] as? Int == 31)  // the import event and 30 accesses
+        #expect(report?["entries"] as? Int == 32)  // the vault's creation, the import and 30 accesses
     }
 }

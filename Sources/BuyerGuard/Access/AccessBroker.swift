@@ -31,17 +31,29 @@ public final class AccessBroker: Sendable {
 
     /// Why a request was refused: the reason codes written to the audit log.
     public enum DenialReason: String, Sendable, CaseIterable {
+        /// A use the marketplace forbids (marketing, export, ...).
         case purposeProhibited = "purpose-prohibited"
+        /// A purpose nobody defined.
         case purposeUnrecognized = "purpose-unrecognized"
+        /// Customer support without a case id.
         case caseIDRequired = "case-id-required"
+        /// The policy requires a role and the actor has none.
         case noRole = "no-role"
+        /// The actor's role does not include this purpose.
         case roleNotAllowed = "role-not-allowed"
+        /// A field was asked for that the purpose may not read.
         case fieldNotAllowed = "field-not-allowed"
+        /// No such order in the vault.
         case orderNotFound = "order-not-found"
+        /// The order belongs to another buyer than the one the caller named.
         case buyerMismatch = "buyer-mismatch"
+        /// A cancelled order is not shipped.
         case orderCancelled = "order-cancelled"
+        /// Delivered longer ago than the shipping grace period.
         case shippingWindowClosed = "shipping-window-closed"
+        /// The order's retention has ended.
         case retentionEnded = "retention-ended"
+        /// The order's personal data was purged or erased.
         case purged = "purged"
     }
 

@@ -143,7 +143,13 @@ public final class Vault: Sendable {
             throw error
         }
         logger.info("created vault", metadata: ["vault": "\(folder.path)", "vault-id": "\(vaultID.hexString)"])
-        return try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger)
+        let vault = try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger)
+        try await vault.auditLog.recordEvent("vault-created", actor: "buyerguard", details: [
+            "vault-id": vaultID.hexString,
+            "keys": KeyRole.allCases.map { "\($0.rawValue) v1" }.joined(separator: ", "),
+            "signing-public-key": vault.auditLog.signingPublicKey ?? "",
+        ])
+        return vault
     }
 
     /// Opens the vault in `folder`, checking the master key before anything else.
