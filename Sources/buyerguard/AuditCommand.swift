@@ -57,7 +57,7 @@ struct AuditCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let times = ISO8601DateFormatter()
             if format == "table" {
-                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields"].joined(separator: "\t"))
+                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields/details"].joined(separator: "\t"))
             }
             try log.forEachEntry(matching: filter) { entry in
                 if format == "jsonl" {
@@ -65,8 +65,9 @@ struct AuditCommand: AsyncParsableCommand {
                 } else {
                     let purpose = [entry.purpose ?? entry.kind, entry.messageKind, entry.caseID].compactMap { $0 }.joined(separator: ":")
                     let fields = entry.decision == .granted ? entry.fieldsReleased : entry.fieldsAsked
+                    let last = entry.decision == .event ? (entry.details ?? "") : fields.joined(separator: ",")
                     print([String(entry.sequence), times.string(from: entry.time), entry.actor, entry.role ?? "-", purpose,
-                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", fields.joined(separator: ",")]
+                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last]
                         .joined(separator: "\t"))
                 }
             }

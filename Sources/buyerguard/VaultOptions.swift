@@ -18,6 +18,11 @@ struct VaultOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Access policy file, TOML: roles and windows (env BUYERGUARD_POLICY).", valueName: "file"))
     var policy: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "full (default: a committed audit entry survives power loss) or normal (survives a crash of the process) (env BUYERGUARD_DURABILITY).",
+        valueName: "mode"))
+    var durability: String?
+
     @Option(name: .long, help: ArgumentHelp("Log level for diagnostics on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
@@ -69,8 +74,19 @@ struct VaultOptions: ParsableArguments {
         return try AccessPolicy(contentsOf: URL(fileURLWithPath: path))
     }
 
+    func configuration() throws -> VaultConfiguration {
+        var configuration = VaultConfiguration()
+        if let mode = durability ?? environment["BUYERGUARD_DURABILITY"] {
+            guard let value = Durability(rawValue: mode.lowercased()) else {
+                throw ValidationError("durability is full or normal, not '\(mode)'")
+            }
+            configuration.durability = value
+        }
+        return configuration
+    }
+
     func openVault() async throws -> Vault {
-        try await Vault.open(at: vaultURL, keyProvider: try keyProvider(), logger: logger)
+        try await Vault.open(at: vaultURL, keyProvider: try keyProvider(), configuration: try configuration(), logger: logger)
     }
 }
 
