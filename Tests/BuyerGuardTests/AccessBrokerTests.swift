@@ -232,6 +232,26 @@ struct BrokerFixture {
         #expect(!called)
     }
 
+    /// A log SQLite will not write to (here `query_only`, which fails writes with SQLITE_READONLY,
+    /// as a read-only file or mount does) releases nothing.
+    @Test func readOnlyAuditLogReleasesNothing() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.auditLog.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = ON") }
+        var called = false
+        let error = await #expect(throws: BuyerGuardError.self) {
+            try await fixture.broker.withAccess(fixture.request(.shipping)) { _ in called = true }
+        }
+        #expect(error?.code == .auditUnavailable)
+        #expect(error?.underlying?.contains("readonly") == true || error?.underlying?.contains("read-only") == true || error?.underlying?.contains("query_only") == true,
+                "\(error?.underlying ?? "")")
+        #expect(!called)
+        // Denials need the log too: without it they fail the same way rather than go unrecorded.
+        let denial = await #expect(throws: BuyerGuardError.self) {
+            try await fixture.broker.withAccess(fixture.request(.prohibited(.marketing))) { _ in called = true }
+        }
+        #expect(denial?.code == .auditUnavailable)
+    }
+
     @Test func lockedAuditLogReleasesNothing() async throws {
         var configuration = VaultConfiguration()
         configuration.busyTimeout = .milliseconds(200)
