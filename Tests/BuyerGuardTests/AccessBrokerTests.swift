@@ -327,3 +327,29 @@ extension Result {
 extension Optional where Wrapped == Data {
     var orEmpty: Data { self ?? Data() }
 }
+
+@Suite struct OrderLifecycleTests {
+    @Test func eachEventSetsStatusDateAndLogsIt() async throws {
+        let fixture = try await BrokerFixture.make()
+        let events: [OrderEvent] = [
+            .shipped(at: fixture.clock.now, carrier: "Poste Italiane", trackingNumber: "PI-1"), .delivered(at: fixture.clock.now),
+            .returned(at: fixture.clock.now), .refunded(at: fixture.clock.now, reason: "CustomerReturn"),
+        ]
+        for event in events {
+            try await fixture.vault.record(event, for: BrokerFixture.orderA, actor: "ops")
+            #expect(try await fixture.vault.statistics().ordersByStatus[event.status] == 1)
+        }
+        let columns = try fixture.vault.database.read { db in
+            try Row.fetchOne(db, sql: "SELECT shipped_at, delivered_at, returned_at, refunded_at, carrier, tracking_number FROM orders WHERE order_id = ?",
+                             arguments: [BrokerFixture.orderA.rawValue])
+        }
+        #expect((columns?["shipped_at"] as Int64?) != nil && (columns?["refunded_at"] as Int64?) != nil)
+        #expect(columns?["carrier"] == "Poste Italiane" && columns?["tracking_number"] == "PI-1")
+        let kinds = try fixture.entries().map(\.kind)
+        #expect(kinds.suffix(4) == ["order-shipped", "order-delivered", "order-returned", "order-refunded"])
+        let error = await #expect(throws: BuyerGuardError.self) {
+            try await fixture.vault.record(.delivered(at: Date()), for: try OrderID("409-0000000-0000001"), actor: "ops")
+        }
+        #expect(error?.code == .orderNotFound)
+    }
+}

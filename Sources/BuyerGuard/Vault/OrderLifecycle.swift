@@ -42,41 +42,27 @@ extension Vault {
     /// - Throws: ``BuyerGuardError/Code/orderNotFound`` for an unknown order.
     public func record(_ event: OrderEvent, for orderID: OrderID, actor: String, channel: AccessChannel = .library) async throws {
         let seconds = Int64(event.date.timeIntervalSince1970.rounded(.down))
+        let (carrier, tracking): (String?, String?) = if case .shipped(_, let carrier, let tracking) = event {
+            (carrier, tracking)
+        } else {
+            (nil, nil)
+        }
+        let dateColumn = "\(event.status == .cancelled ? "cancelled" : event.status.rawValue)_at"  // shipped_at, delivered_at, ...
         let changed: Int = try await database.write { db in
-            switch event {
-            case .shipped(_, let carrier, let tracking):
-                try db.execute(sql: """
-                    UPDATE orders SET status = 'shipped', shipped_at = ?, carrier = coalesce(?, carrier),
-                        tracking_number = coalesce(?, tracking_number), updated_at = ? WHERE order_id = ?
-                    """, arguments: [seconds, carrier, tracking, seconds, orderID.rawValue])
-            case .delivered:
-                try db.execute(sql: "UPDATE orders SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE order_id = ?",
-                               arguments: [seconds, seconds, orderID.rawValue])
-            case .returned:
-                try db.execute(sql: "UPDATE orders SET status = 'returned', returned_at = ?, updated_at = ? WHERE order_id = ?",
-                               arguments: [seconds, seconds, orderID.rawValue])
-            case .refunded:
-                try db.execute(sql: "UPDATE orders SET status = 'refunded', refunded_at = ?, updated_at = ? WHERE order_id = ?",
-                               arguments: [seconds, seconds, orderID.rawValue])
-            case .cancelled:
-                try db.execute(sql: "UPDATE orders SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE order_id = ?",
-                               arguments: [seconds, seconds, orderID.rawValue])
-            }
+            try db.execute(sql: """
+                UPDATE orders SET status = ?, \(dateColumn) = ?, carrier = coalesce(?, carrier),
+                    tracking_number = coalesce(?, tracking_number), updated_at = ? WHERE order_id = ?
+                """, arguments: [event.status.rawValue, seconds, carrier, tracking, seconds, orderID.rawValue])
             return db.changesCount
         }
         guard changed > 0 else {
             throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path)
         }
         var details = ["date": ISO8601DateFormatter().string(from: event.date)]
-        switch event {
-        case .shipped(_, let carrier, let tracking):
-            details["carrier"] = carrier
-            details["tracking-number"] = tracking
-        case .refunded(_, let reason), .cancelled(_, let reason):
-            details["reason"] = reason
-        default:
-            break
-        }
+        details["carrier"] = carrier
+        details["tracking-number"] = tracking
+        if case .refunded(_, let reason) = event { details["reason"] = reason }
+        if case .cancelled(_, let reason) = event { details["reason"] = reason }
         try await auditLog.recordEvent(event.auditKind, actor: actor, orderID: orderID, channel: channel, details: details)
     }
 }
