@@ -347,3 +347,35 @@ import Testing
         #expect(report?["entries"] as? Int == 32)  // the vault's creation, the import and 30 accesses
     }
 }
+
+@Suite final class RetentionCLITests {
+    @Test func purgeAndErase() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let rows = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n").dropFirst()
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        let order = String(rows[0][0])
+        // The sample's orders were bought in November 2026; mark one delivered long ago.
+        #expect(try cli.run(["orders", "deliver", "--vault", vault, "--order", order, "--date", "2026-01-01"]).status == 0)
+        let dry = try cli.run(["purge", "--vault", vault, "--dry-run"])
+        #expect(dry.stdout.contains("would remove the PII of 1 orders"))
+        let purge = try cli.run(["purge", "--vault", vault])
+        #expect(purge.status == 0)
+        #expect(purge.stdout.contains("removed the PII of 1 orders"))
+        let access = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "w"])
+        #expect(access.status == 6 && access.stderr.contains("purged"))
+
+        let other = rows.first { $0[4] != rows[0][4] }!
+        let erase = try cli.run(["erase", "--vault", vault, "--buyer-email", String(other[4])])
+        #expect(erase.status == 0, "\(erase.stderr)")
+        #expect(erase.stdout.contains(String(other[0])))
+        #expect(try cli.run(["erase", "--vault", vault, "--buyer-email", "nobody@example.com"]).status == 66)
+        #expect(try cli.run(["erase", "--vault", vault]).status == 64)
+        let log = try cli.run(["audit", "log", "--vault", vault, "--format", "jsonl"])
+        #expect(log.stdout.contains("\"kind\":\"purge\"") && log.stdout.contains("\"kind\":\"erase\""))
+        #expect(!log.stdout.contains(String(other[4])))
+        #expect(try cli.run(["audit", "verify", "--vault", vault]).status == 0)
+    }
+}

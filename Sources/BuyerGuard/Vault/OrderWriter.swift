@@ -90,6 +90,15 @@ struct OrderWriter {
     private func write(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws {
         let order = prepared.order
         let timestamp = Int64(now.timeIntervalSince1970)
+        // An order whose PII was purged or erased stays that way: an old report imported again
+        // must not bring the buyer back (not even as a new buyer row).
+        var removed = false
+        try db.cachedStatement(sql: "SELECT 1 FROM orders WHERE order_id = ? AND pii_removed_at IS NOT NULL")
+            .run([.text(order.id.rawValue)]) { _ in removed = true }
+        if removed {
+            summary.ordersUnchanged += 1
+            return
+        }
         let buyerID = try buyer(for: prepared, in: db, summary: &summary)
 
         // New orders (the common case of an import) take one statement; existing ones are compared.

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+
+/// What a purge or an erasure did (or, for a dry run, would do).
+public struct RemovalSummary: Sendable, Codable, Equatable {
+    /// Orders whose PII was removed.
+    public var orders = 0
+    /// Buyers whose email and name were removed (no order of theirs keeps PII).
+    public var buyers = 0
+    /// Orders kept because neither a delivery nor a purchase date is known (purge only).
+    public var ordersWithoutDates = 0
+    /// The order ids, for erasures (a purge reports counts only).
+    public var orderIDs: [String] = []
+    /// Whether nothing was changed.
+    public var dryRun = false
+}
+
+extension Vault {
+    /// Removes the PII of every order whose retention has ended (by default 30 days after delivery,
+    /// or 60 days after purchase for orders never marked delivered; see ``AccessPolicy``): its
+    /// sealed fields become NULL, the non-personal order record stays, and buyers none of whose
+    /// orders keep PII lose their email, name and blind index too. One `purge` event with the
+    /// counts goes to the audit log. Afterwards the WAL is checkpointed, so with `secure_delete`
+    /// the removed ciphertext is gone from every file of the vault.
+    public func purgeExpired(policy: AccessPolicy = AccessPolicy(), actor: String, dryRun: Bool = false) async throws -> RemovalSummary {
+        let now = clock.now
+        let deliveredBefore = Int64(now.addingTimeInterval(-policy.retentionAfterDelivery).timeIntervalSince1970)
+        let purchasedBefore = Int64(now.addingTimeInterval(-policy.retentionWithoutDelivery).timeIntervalSince1970)
+        /// Orders (under `alias`) whose retention has ended and whose PII is still there.
+        func expired(_ alias: String) -> String {
+            """
+            \(alias).pii_removed_at IS NULL AND ((\(alias).delivered_at IS NOT NULL AND \(alias).delivered_at < \(deliveredBefore))
+                OR (\(alias).delivered_at IS NULL AND \(alias).purchase_date IS NOT NULL AND \(alias).purchase_date < \(purchasedBefore)))
+            """
+        }
+        let condition = expired("orders")
+        var summary = RemovalSummary(dryRun: dryRun)
+        summary.ordersWithoutDates = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE pii_removed_at IS NULL AND delivered_at IS NULL AND purchase_date IS NULL") ?? 0
+        }
+        if dryRun {
+            let buyersSQL = """
+                SELECT count(*) FROM buyers b
+                WHERE EXISTS (SELECT 1 FROM orders o WHERE o.buyer_id = b.id AND \(expired("o")))
+                  AND NOT EXISTS (SELECT 1 FROM orders k WHERE k.buyer_id = b.id AND k.pii_removed_at IS NULL AND NOT (\(expired("k"))))
+                """
+            let (orders, buyers) = try await database.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE \(condition)") ?? 0, try Int.fetchOne(db, sql: buyersSQL) ?? 0)
+            }
+            summary.orders = orders
+            summary.buyers = buyers
+            return summary
+        }
+        let removed = try await removePII(where: condition, reason: "retention", at: now)
+        summary.orders = removed.orders
+        summary.buyers = removed.buyers
+        try await auditLog.recordEvent("purge", actor: actor, channel: .purge, details: [
+            "orders": "\(summary.orders)", "buyers": "\(summary.buyers)", "orders-without-dates": "\(summary.ordersWithoutDates)",
+            "retention-days-after-delivery": "\(Int(policy.retentionAfterDelivery / 86_400))",
+            "retention-days-without-delivery": "\(Int(policy.retentionWithoutDelivery / 86_400))",
+        ])
+        try await checkpoint()
+        return summary
+    }
+
+    /// Erases one buyer's PII at once (GDPR Art. 17): every order of the buyer with this email, or of
+    /// the buyer of this order. Leaves the non-personal order records and an `erase` event naming
+    /// the order ids (never the email) in the audit log.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/orderNotFound`` when no such buyer or order exists.
+    public func erase(buyerEmail: String? = nil, orderID: OrderID? = nil, actor: String) async throws -> RemovalSummary {
+        let index = try buyerEmail.map { try indexer.index(email: $0) }
+        let buyerID: Int64? = try await database.read { db in
+            if let index {
+                return try Int64.fetchOne(db, sql: "SELECT id FROM buyers WHERE email_index = ?", arguments: [index])
+            }
+            if let orderID {
+                return try Int64.fetchOne(db, sql: "SELECT buyer_id FROM orders WHERE order_id = ?", arguments: [orderID.rawValue])
+            }
+            return nil
+        }
+        guard let buyerID else {
+            throw BuyerGuardError(.orderNotFound, buyerEmail != nil ? "no buyer with that email in the vault" : "no such order in the vault")
+        }
+        let orderIDs = try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE buyer_id = ? ORDER BY order_id", arguments: [buyerID])
+        }
+        let removed = try await removePII(where: "buyer_id = \(buyerID) AND pii_removed_at IS NULL", reason: "erasure", at: clock.now,
+                                          alsoBuyer: buyerID)
+        var summary = RemovalSummary(orders: removed.orders, buyers: removed.buyers, orderIDs: orderIDs)
+        summary.dryRun = false
+        try await auditLog.recordEvent("erase", actor: actor, channel: .erase, details: [
+            "orders": orderIDs.joined(separator: ","), "buyer": pseudonym(buyerUID: try await buyerUID(buyerID)),
+        ])
+        try await checkpoint()
+        return summary
+    }
+
+    private func buyerUID(_ id: Int64) async throws -> [UInt8] {
+        [UInt8](try await database.read { db in try Data.fetchOne(db, sql: "SELECT uid FROM buyers WHERE id = ?", arguments: [id]) } ?? Data())
+    }
+
+    /// Sets the sealed fields of the matching orders to NULL, marks them, and clears buyers left
+    /// with no order that keeps PII. In transactions of 10,000 orders.
+    private func removePII(where condition: String, reason: String, at now: Date, alsoBuyer: Int64? = nil) async throws -> (orders: Int, buyers: Int) {
+        let nulls = (ContactField.orderLevel.map { "\($0.column) = NULL" } + ["contact_digest = NULL"]).joined(separator: ", ")
+        let timestamp = Int64(now.timeIntervalSince1970)
+        var orders = 0
+        var buyers = 0
+        do {
+            while true {
+                let (changed, cleared) = try await database.write { db -> (Int, Int) in
+                    let ids = try Int64.fetchAll(db, sql: "SELECT id FROM orders WHERE \(condition) LIMIT 10000")
+                    guard !ids.isEmpty else { return (0, 0) }
+                    let list = ids.map(String.init).joined(separator: ",")
+                    let buyerIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT buyer_id FROM orders WHERE id IN (\(list))")
+                    try db.execute(sql: "UPDATE orders SET \(nulls), pii_removed_at = ?, pii_removed_reason = ? WHERE id IN (\(list))",
+                                   arguments: [timestamp, reason])
+                    let changed = db.changesCount
+                    try db.execute(sql: """
+                        UPDATE buyers SET buyer_email = NULL, buyer_name = NULL, email_index = NULL, email_index_version = NULL,
+                            digest = NULL, updated_at = ?
+                        WHERE id IN (\(buyerIDs.map(String.init).joined(separator: ",")))
+                          AND NOT EXISTS (SELECT 1 FROM orders WHERE orders.buyer_id = buyers.id AND orders.pii_removed_at IS NULL)
+                          AND (buyer_email IS NOT NULL OR buyer_name IS NOT NULL OR email_index IS NOT NULL)
+                        """, arguments: [timestamp])
+                    return (changed, db.changesCount)
+                }
+                orders += changed
+                buyers += cleared
+                if changed == 0 { break }
+            }
+            if let alsoBuyer {  // an erased buyer with no orders left to purge (already purged ones)
+                buyers += try await database.write { db in
+                    try db.execute(sql: """
+                        UPDATE buyers SET buyer_email = NULL, buyer_name = NULL, email_index = NULL, email_index_version = NULL, digest = NULL
+                        WHERE id = ? AND (buyer_email IS NOT NULL OR buyer_name IS NOT NULL OR email_index IS NOT NULL)
+                        """, arguments: [alsoBuyer])
+                    return db.changesCount
+                }
+            }
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(.storage, "could not remove PII (\(reason)); what was removed stays removed, run it again",
+                                  location: folder.path, underlying: error.redactedDescription)
+        }
+        return (orders, buyers)
+    }
+}
