@@ -32,6 +32,9 @@ struct StatusCommand: AsyncParsableCommand {
                 let state = key.retiredAt != nil ? "retired" : key.isPrimary ? "primary" : "active"
                 print("  \(key.role.padding(toLength: 12, withPad: " ", startingAt: 0)) v\(key.version)  \(state.padding(toLength: 8, withPad: " ", startingAt: 0)) created \(dates.string(from: key.createdAt))")
             }
+            let entries = try await vault.auditLog.count()
+            let checkpoint = try vault.auditLog.lastCheckpointEntryCount()
+            print("audit log  \(entries) entries" + (checkpoint.map { ", last checkpoint at entry \($0)" } ?? ", no checkpoint yet"))
             print("libsodium  \(stats.sodiumVersion)")
         }
     }

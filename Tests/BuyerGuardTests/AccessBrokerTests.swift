@@ -271,6 +271,15 @@ struct BrokerFixture {
         _ = try await fixture.attempt(fixture.request(.shipping)).get()
     }
 
+    @Test func unreadableVaultFailsAndIsLogged() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.database.write { db in try db.execute(sql: "ALTER TABLE orders RENAME TO orders_elsewhere") }
+        let error = try #require(try await fixture.attempt(fixture.request(.shipping)).failure)
+        #expect(error.code == .storage)
+        let entry = try #require(try fixture.entries().last)
+        #expect(entry.decision == .failed && entry.reason == "storage" && entry.fieldsReleased.isEmpty)
+    }
+
     @Test func corruptCiphertextFailsAndIsLogged() async throws {
         let fixture = try await BrokerFixture.make()
         try await fixture.vault.database.write { db in

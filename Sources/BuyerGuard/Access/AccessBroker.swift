@@ -64,8 +64,18 @@ public final class AccessBroker: Sendable {
     ///   In every case the audit log has an entry, or the request failed because it could not get one.
     public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) throws -> R) async throws -> R {
         let now = vault.clock.now
-        let state = try vault.accessState(for: request.orderID)
         let role = policy.role(of: request.actor)
+        let state: OrderAccessState?
+        do {
+            state = try vault.accessState(for: request.orderID)
+        } catch let error as BuyerGuardError {
+            // The vault could not be read: the attempt is still recorded, as failed.
+            _ = try await vault.auditLog.append(AuditDraft(
+                actor: request.actor, role: role?.name, purpose: request.purpose.family, messageKind: request.purpose.messageKind?.rawValue,
+                caseID: request.purpose.caseID, orderID: request.orderID.rawValue, fieldsAsked: Self.asked(request).map(\.rawValue),
+                decision: .failed, reason: error.code.description, channel: request.channel.rawValue, requestID: request.requestID))
+            throw error
+        }
         var draft = AuditDraft(
             actor: request.actor, role: role?.name, purpose: request.purpose.family,
             messageKind: request.purpose.messageKind?.rawValue, caseID: request.purpose.caseID, orderID: request.orderID.rawValue,

@@ -181,6 +181,11 @@ public final class AuditLog: Sendable {
 
     // MARK: Reading
 
+    /// The entry count of the newest stored checkpoint, if any (for `status`).
+    public func lastCheckpointEntryCount() throws -> Int64? {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT max(entry_count) FROM checkpoints") }
+    }
+
     /// Number of entries.
     public func count() async throws -> Int64 {
         try await database.read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM entries") ?? 0 }
