@@ -379,3 +379,22 @@ import Testing
         #expect(try cli.run(["audit", "verify", "--vault", vault]).status == 0)
     }
 }
+
+@Suite final class KeysCLITests {
+    @Test func statusAndRewrap() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let status = try cli.run(["keys", "status", "--vault", vault])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("field\tv1\tprimary"))
+        let newKey = cli.folder.appendingPathComponent("new.key").path
+        let rewrap = try cli.run(["keys", "rewrap", "--vault", vault, "--new-key-file", newKey])
+        #expect(rewrap.status == 0, "\(rewrap.stderr)")
+        #expect((try FileManager.default.attributesOfItem(atPath: newKey)[.posixPermissions] as? Int) == 0o600)
+        #expect(try cli.run(["status", "--vault", vault]).status == 3)  // the old key file no longer opens it
+        #expect(try cli.run(["status", "--vault", vault, "--key-file", newKey]).status == 0)
+        #expect(try cli.run(["audit", "verify", "--vault", vault, "--key-file", newKey]).status == 0)
+    }
+}

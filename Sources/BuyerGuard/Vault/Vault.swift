@@ -118,7 +118,7 @@ public final class Vault: Sendable {
             let schedule = try MasterKeySchedule(master)
             let queue = try DatabaseQueue(path: staging.path, configuration: makeConfiguration(configuration, label: "vault-create"))
             try VaultSchema.migrator.migrate(queue)
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = Int64(clock.now.timeIntervalSince1970)
             try await queue.write { db in
                 for (name, value) in [
                     ("format", Data("buyerguard-vault-1".utf8)),
@@ -208,7 +208,7 @@ public final class Vault: Sendable {
         let missing = KeyRole.allCases.filter { role in primaries[role] == nil && !keys.contains { $0.role == role } }
         if !missing.isEmpty {
             let created = missing.map { DataKey(role: $0, version: 1, secret: SecureBytes(randomCount: 32)) }
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = Int64(clock.now.timeIntervalSince1970)
             try await pool.write { db in
                 for key in created {
                     try db.execute(
