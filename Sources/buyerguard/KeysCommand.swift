@@ -6,7 +6,63 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Inspect data keys and replace the master key.",
-        subcommands: [Status.self, Rewrap.self])
+        subcommands: [Status.self, Rotate.self, Retire.self, Rewrap.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make new data key versions primary and re-encrypt everything under them, online and resumably.",
+            discussion: """
+                New writes use the new keys at once; existing values are re-encrypted in batches while the shop keeps \
+                running (the broker serves from old and new versions meanwhile). Progress is saved with every batch: \
+                a rotation that was killed resumes with --resume (and `keys status` shows it). Afterwards \
+                `keys retire` destroys the old versions.
+                """)
+        @OptionGroup var options: VaultOptions
+        @Option(help: "Rotate only this key: field or blind-index (default: both).") var only: String?
+        @Flag(help: "Resume the rotation in progress.") var resume = false
+        @Option(help: "Rows per transaction.") var batchSize: Int = 2000
+        @Option(help: "Pause between batches, in milliseconds (throttle).") var throttleMs: Int = 0
+        @Option(help: "Who rotates, as recorded in the audit log.") var actor: String = "buyerguard-cli"
+        @Flag(help: "No progress bar.") var quiet = false
+
+        func validate() throws {
+            if let only, RotatableKey(rawValue: only) == nil { throw ValidationError("--only is field or blind-index") }
+            if batchSize < 1 || throttleMs < 0 { throw ValidationError("--batch-size must be positive and --throttle-ms not negative") }
+        }
+
+        func run() async throws {
+            let vault = try await options.openVault()
+            let bar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet)
+            let progress: @Sendable (RotationProgress) -> Void = { bar.update(label: "re-encrypting", done: $0.rowsDone, total: $0.rowsTotal) }
+            let summary: RotationSummary
+            let inProgress = try await vault.rotationInProgress()
+            if resume || inProgress {
+                summary = try await vault.continueRotation(actor: actor, batchSize: batchSize, pause: .milliseconds(throttleMs), progress: progress)
+            } else {
+                let keys: Set<RotatableKey> = only.flatMap(RotatableKey.init(rawValue:)).map { [$0] } ?? Set(RotatableKey.allCases)
+                summary = try await vault.rotateKeys(keys, actor: actor, batchSize: batchSize, pause: .milliseconds(throttleMs), progress: progress)
+            }
+            bar.finish()
+            let versions = summary.newVersions.sorted { $0.key < $1.key }.map { "\($0.key) v\($0.value)" }.joined(separator: ", ")
+            print("rotated to \(versions): \(summary.valuesResealed) values re-encrypted, \(summary.indexEntriesRebuilt) index entries rebuilt in \(summary.passes) pass(es)")
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Destroy an old data key version, once no stored value uses it (the command counts).")
+        @OptionGroup var options: VaultOptions
+        @Option(help: "field or blind-index.") var key: String
+        @Option(help: "The version to destroy.") var version: Int
+        @Option(help: "Who retires it, as recorded in the audit log.") var actor: String = "buyerguard-cli"
+
+        func run() async throws {
+            guard let rotatable = RotatableKey(rawValue: key) else { throw ValidationError("--key is field or blind-index") }
+            let vault = try await options.openVault()
+            try await vault.retireKey(rotatable, version: version, actor: actor)
+            print("destroyed \(key) key v\(version): no stored value used it")
+        }
+    }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -398,3 +398,49 @@ import Testing
         #expect(try cli.run(["audit", "verify", "--vault", vault, "--key-file", newKey]).status == 0)
     }
 }
+
+/// A rotation killed at any point resumes and loses nothing.
+@Suite final class KilledRotationTests {
+    @Test(arguments: [100, 300, 700])
+    func killedRotationResumes(afterMilliseconds delay: Int) throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        let reports = try KilledImportTests()  // owns the report's folder for the length of the test
+        defer { withExtendedLifetime(reports) {} }
+        let report = try reports.writeReport(orders: 3000)
+        #expect(try cli.run(["import", "--vault", vault, report.path]).status == 0)
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n").dropFirst()
+        let orders = Array(Set(rows.map { String($0.split(separator: "\t")[0]) })).sorted()
+        let sampled = stride(from: 0, to: orders.count, by: 97).map { orders[$0] }
+        func labels() throws -> [String] {
+            try sampled.map { try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", $0, "--actor", "check"]).stdout }
+        }
+        let before = try labels()
+
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["keys", "rotate", "--vault", vault, "--batch-size", "50", "--throttle-ms", "5"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(useconds_t(delay * 1000))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        // Mid-rotation the vault still serves every order, from old and new keys alike.
+        #expect(try labels() == before)
+        // Without --resume, `keys rotate` resumes one in progress (or starts one, if the kill came first).
+        let resumed = try cli.run(["keys", "rotate", "--vault", vault])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let status = try cli.run(["keys", "status", "--vault", vault, "--format", "json"])
+        let keys = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]] ?? []
+        let oldField = keys.first { $0["role"] as? String == "field" && $0["version"] as? Int == 1 }
+        #expect(oldField?["valuesUsingIt"] as? Int == 0)
+        #expect(try labels() == before)
+        #expect(try cli.run(["keys", "retire", "--vault", vault, "--key", "field", "--version", "1"]).status == 0)
+        #expect(try cli.run(["keys", "retire", "--vault", vault, "--key", "blind-index", "--version", "1"]).status == 0)
+        #expect(try labels() == before)
+        #expect(try cli.run(["audit", "verify", "--vault", vault]).status == 0)
+    }
+}

@@ -93,11 +93,21 @@ public final class AccessBroker: Sendable {
         let granted = state!
         let fields = Self.asked(request).sorted()
         var values: [ContactField: SecureBytes] = [:]
-        do {
+        func openFields() throws {
+            let cipher = vault.cipher
             for field in fields {
                 guard let stored = granted.sealed[field], let sealed = stored else { continue }
                 let record: RecordID = ContactField.buyerLevel.contains(field) ? .buyer(granted.buyerUID) : .order(request.orderID)
-                values[field] = try vault.cipher.open(sealed, field: field, record: record)
+                values[field] = try cipher.open(sealed, field: field, record: record)
+            }
+        }
+        do {
+            do {
+                try openFields()
+            } catch let error as BuyerGuardError where error.code == .unsupportedFormat {
+                // Sealed under a key version another process added (a rotation): load it and retry once.
+                try vault.reloadKeys()
+                try openFields()
             }
         } catch let error as BuyerGuardError {
             draft.decision = .failed
@@ -130,7 +140,7 @@ public final class AccessBroker: Sendable {
         guard let state else { return .orderNotFound }
         if state.piiRemoved { return .purged }
         if let email = request.expectedBuyerEmail {
-            guard let index = state.emailIndex, index == (try vault.indexer.index(email: email)) else { return .buyerMismatch }
+            guard let index = state.emailIndex, try vault.indexer.allIndexes(email: email).contains(index) else { return .buyerMismatch }
         }
         switch request.purpose {
         case .shipping:
@@ -216,9 +226,12 @@ extension Vault {
     /// The pseudonym under which the buyer with this email appears in the audit log, so an auditor
     /// can find a known buyer's entries without the log holding the email. `nil` if no such buyer.
     public func auditPseudonym(forEmail email: String) async throws -> String? {
-        let index = try indexer.index(email: email)
-        let uid = try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT uid FROM buyers WHERE email_index = ?", arguments: [index])
+        let indexes = try indexer.allIndexes(email: email)
+        let uid = try await database.read { db -> Data? in
+            for index in indexes {
+                if let uid = try Data.fetchOne(db, sql: "SELECT uid FROM buyers WHERE email_index = ?", arguments: [index]) { return uid }
+            }
+            return nil
         }
         return uid.map { pseudonym(buyerUID: [UInt8]($0)) }
     }

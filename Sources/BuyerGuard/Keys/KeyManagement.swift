@@ -63,7 +63,7 @@ extension Vault {
     /// afterwards only `newKey` opens the vault; if anything fails (or the process dies), the old
     /// master key still does. No buyer data is touched. Logged as a `master-key-rewrapped` event.
     public func rewrap(to newKey: MasterKey, actor: String) async throws {
-        let vaultID = [UInt8](hexString: self.vaultID) ?? []
+        let vaultID = vaultIDBytes
         let schedule = try MasterKeySchedule(newKey)
         let ring = keyRing
         let check = try schedule.keyCheckValue(vaultID: vaultID)
@@ -81,8 +81,10 @@ extension Vault {
             guard db.changesCount == 1 else {
                 throw BuyerGuardError(.unsupportedFormat, "the vault has no key-check value to replace")
             }
+            try Vault.bumpKeysGeneration(db)
             return count
         }
+        replaceSchedule(schedule)
         try await auditLog.recordEvent("master-key-rewrapped", actor: actor, channel: .rotation, details: ["data-keys": "\(rewrapped)"])
         try await checkpoint()  // the old wrappings leave the WAL too
     }

@@ -197,6 +197,18 @@ struct BlindIndexer: Sendable {
 
     private static let emailLabel = Array("bg.email.v1|".utf8)
 
+    /// The email's index under every non-primary blind-index version (empty outside a rotation).
+    func olderIndexes(email: String) throws -> [Data] {
+        try keyRing.versions(.blindIndex).filter { $0 != primary.version }.map {
+            try index(email: email, key: try keyRing.key(.blindIndex, version: $0))
+        }
+    }
+
+    /// Every index the email may be stored under (primary first).
+    func allIndexes(email: String) throws -> [Data] {
+        [try index(email: email)] + (try olderIndexes(email: email))
+    }
+
     /// A digest of a record's plaintext fields, to tell an unchanged re-import from a change
     /// without opening any ciphertext. Bound to the record so equal contacts give unequal digests.
     /// The plaintext is fed to BLAKE2b in place: no copy of it is made.

@@ -34,6 +34,8 @@ public struct StoreSummary: Sendable, Equatable, Codable {
 struct PreparedOrder: Sendable {
     let order: MarketplaceOrder
     let emailIndex: Data?
+    /// The email's index under older blind-index versions still in use (during a rotation).
+    let olderEmailIndexes: [Data]
     /// The id a new buyer gets if the email is not in the vault yet (discarded otherwise).
     let newBuyerUID: [UInt8]
     let newBuyerDigest: Data
@@ -60,6 +62,7 @@ struct OrderSealer {
         return PreparedOrder(
             order: order,
             emailIndex: try email.map { try indexer.index(email: $0) },
+            olderEmailIndexes: try email.map { try indexer.olderIndexes(email: $0) } ?? [],
             newBuyerUID: uid,
             newBuyerDigest: try indexer.digest(record: buyerRecord, fields: [(.buyerEmail, email), (.buyerName, name)]),
             sealedBuyerEmail: try email.map { try cipher.seal($0, field: .buyerEmail, record: buyerRecord, nonces: nonces) },
@@ -211,6 +214,11 @@ struct OrderWriter {
         if let index = prepared.emailIndex {
             try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
                 .run([.blob(index)], row: readBuyer)
+            // During a blind-index rotation, a buyer not yet re-indexed is found by an older index.
+            for older in prepared.olderEmailIndexes where found == nil {
+                try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
+                    .run([.blob(older)], row: readBuyer)
+            }
         } else {
             try db.cachedStatement(sql: """
                 SELECT buyers.id, buyers.uid, buyers.digest FROM orders JOIN buyers ON buyers.id = orders.buyer_id

@@ -69,10 +69,13 @@ extension Vault {
     ///
     /// - Throws: ``BuyerGuardError/Code/orderNotFound`` when no such buyer or order exists.
     public func erase(buyerEmail: String? = nil, orderID: OrderID? = nil, actor: String) async throws -> RemovalSummary {
-        let index = try buyerEmail.map { try indexer.index(email: $0) }
+        let indexes = try buyerEmail.map { try indexer.allIndexes(email: $0) }
         let buyerID: Int64? = try await database.read { db in
-            if let index {
-                return try Int64.fetchOne(db, sql: "SELECT id FROM buyers WHERE email_index = ?", arguments: [index])
+            if let indexes {
+                for index in indexes {
+                    if let id = try Int64.fetchOne(db, sql: "SELECT id FROM buyers WHERE email_index = ?", arguments: [index]) { return id }
+                }
+                return nil
             }
             if let orderID {
                 return try Int64.fetchOne(db, sql: "SELECT buyer_id FROM orders WHERE order_id = ?", arguments: [orderID.rawValue])

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import GRDB
+import Synchronization
 internal import CSodium
 
 /// How hard the vault pushes writes to disk.
@@ -45,7 +46,17 @@ public final class Vault: Sendable {
     public let vaultID: String
 
     let database: DatabasePool
-    let keyRing: KeyRing
+    private let ring: Mutex<KeyRing>
+    /// The master key's derived keys, kept to unwrap data keys another process adds (rotation).
+    private let masterSchedule: Mutex<MasterKeySchedule>
+    /// The key generation the ring was loaded at (`meta.keys_generation`, bumped by every key change).
+    private let loadedGeneration = Mutex<Int64>(-1)
+    let vaultIDBytes: [UInt8]
+
+    var schedule: MasterKeySchedule { masterSchedule.withLock { $0 } }
+
+    /// The data keys as last loaded. Immutable: a key operation loads a new ring and swaps it in.
+    var keyRing: KeyRing { ring.withLock { $0 } }
     let logger: Logger
 
     var cipher: FieldCipher { FieldCipher(keyRing: keyRing) }
@@ -58,16 +69,18 @@ public final class Vault: Sendable {
     public let clock: any BuyerGuardClock
 
     private init(
-        folder: URL, vaultID: String, database: DatabasePool, keyRing: KeyRing, settings: VaultConfiguration,
-        audit: AuditLog, clock: any BuyerGuardClock, logger: Logger
+        folder: URL, vaultID: [UInt8], database: DatabasePool, keyRing: KeyRing, schedule: MasterKeySchedule,
+        settings: VaultConfiguration, audit: AuditLog, clock: any BuyerGuardClock, logger: Logger
     ) {
         self.folder = folder
         self.settings = settings
         self.auditLog = audit
         self.clock = clock
-        self.vaultID = vaultID
+        self.vaultID = vaultID.hexString
         self.database = database
-        self.keyRing = keyRing
+        self.ring = Mutex(keyRing)
+        self.masterSchedule = Mutex(schedule)
+        self.vaultIDBytes = vaultID
         self.logger = logger
     }
 
@@ -194,16 +207,7 @@ public final class Vault: Sendable {
                 .wrongMasterKey, "wrong master key: this key does not belong to the vault (nothing was read or changed)",
                 location: folder.path)
         }
-        var keys: [DataKey] = []
-        var primaries: [KeyRole: UInt32] = [:]
-        for row in wrapped {
-            guard let role = KeyRole(rawValue: row["role"]) else { continue }
-            let stored = WrappedKey(
-                role: role, version: UInt32(row["version"] as Int64), wrapped: row["wrapped"], isPrimary: row["is_primary"],
-                createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
-            keys.append(try schedule.unwrap(stored, vaultID: vaultID))
-            if stored.isPrimary { primaries[role] = stored.version }
-        }
+        let (keys, primaries) = try unwrapKeys(wrapped, schedule: schedule, vaultID: vaultID)
         // Roles added by later releases get their first key the first time the vault is opened.
         let missing = KeyRole.allCases.filter { role in primaries[role] == nil && !keys.contains { $0.role == role } }
         if !missing.isEmpty {
@@ -224,8 +228,57 @@ public final class Vault: Sendable {
             folder: folder, vaultID: vaultID.hexString, signer: AuditSigner(secretKey: signing.secretKey, publicKey: signing.publicKey),
             settings: configuration, clock: clock, logger: logger)
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
-        return Vault(folder: folder, vaultID: vaultID.hexString, database: pool, keyRing: ring, settings: configuration,
+        return Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
                      audit: audit, clock: clock, logger: logger)
+    }
+
+    /// Unwraps stored key rows; returns the keys and the primary version of each role.
+    static func unwrapKeys(_ rows: [Row], schedule: MasterKeySchedule, vaultID: [UInt8]) throws -> ([DataKey], [KeyRole: UInt32]) {
+        var keys: [DataKey] = []
+        var primaries: [KeyRole: UInt32] = [:]
+        for row in rows {
+            guard let role = KeyRole(rawValue: row["role"]) else { continue }
+            let stored = WrappedKey(
+                role: role, version: UInt32(row["version"] as Int64), wrapped: row["wrapped"], isPrimary: row["is_primary"],
+                createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+            keys.append(try schedule.unwrap(stored, vaultID: vaultID))
+            if stored.isPrimary { primaries[role] = stored.version }
+        }
+        return (keys, primaries)
+    }
+
+    /// Reloads the data keys from the vault (after a key operation here or in another process).
+    func reloadKeys() throws {
+        let (rows, generation) = try database.read { db in
+            (try Row.fetchAll(db, sql: "SELECT role, version, wrapped, is_primary, created_at FROM keys WHERE retired_at IS NULL"),
+             try Self.keysGeneration(db))
+        }
+        let (keys, primaries) = try Self.unwrapKeys(rows, schedule: schedule, vaultID: vaultIDBytes)
+        let fresh = try KeyRing(keys: keys, primaries: primaries)
+        ring.withLock { $0 = fresh }
+        loadedGeneration.withLock { $0 = generation }
+    }
+
+    /// Reloads the data keys if another process (or this one) changed them since they were loaded.
+    func refreshKeysIfChanged() throws {
+        let current = try database.read { db in try Self.keysGeneration(db) }
+        if current != loadedGeneration.withLock({ $0 }) { try reloadKeys() }
+    }
+
+    static func keysGeneration(_ db: Database) throws -> Int64 {
+        (try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'keys_generation'"))
+            .flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+
+    /// Marks a key change, inside the transaction that makes it, so other processes reload.
+    static func bumpKeysGeneration(_ db: Database) throws {
+        let next = try keysGeneration(db) + 1
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES ('keys_generation', ?)", arguments: [Data(String(next).utf8)])
+    }
+
+    /// Swaps in a new master key schedule (after a rewrap).
+    func replaceSchedule(_ new: MasterKeySchedule) {
+        masterSchedule.withLock { $0 = new }
     }
 
     static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
@@ -272,6 +325,7 @@ public final class Vault: Sendable {
 
     /// Seals orders ahead of their write: CPU work that needs no database lock.
     func prepare(_ orders: [MarketplaceOrder]) throws -> [PreparedOrder] {
+        try refreshKeysIfChanged()  // a rotation elsewhere: seal with the new primary from now on
         let sealer = OrderSealer(cipher: cipher, indexer: indexer)
         return try orders.map { try sealer.prepare($0) }
     }
