@@ -90,6 +90,7 @@ if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
                 dependencies: [
                     "BuyerGuard",
                     "CSodium",
+                    .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "Benchmark", package: "benchmark"),
                 ],
                 path: "Benchmarks/\(name)",

@@ -10,6 +10,7 @@ import Foundation
 /// - `Vault.importOrders` runs in this process, where package-benchmark's malloc interposer adds
 ///   its own cost to every allocation (about a third of the time here); kept to track the library.
 let benchmarks: @Sendable () -> Void = {
+    maintenanceBenchmarks()
     let rowsPerSecond = BenchmarkMetric.custom("item rows/s", polarity: .prefersLarger, useScalingFactor: false)
     let childPeakMB = BenchmarkMetric.custom("CLI peak RSS (MB)", polarity: .prefersSmaller, useScalingFactor: false)
 

@@ -186,6 +186,10 @@ extension Vault {
         try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES ('rotation', ?)", arguments: [try JSONEncoder().encode(state)])
     }
 
+    private static let orderUpdateSQL = "UPDATE orders SET "
+        + ContactField.orderLevel.map { "\($0.column) = ?" }.joined(separator: ", ")
+        + ", contact_digest = coalesce(?, contact_digest) WHERE id = ?"
+
     private struct BatchResult {
         var rows = 0
         var cursor: Int64
@@ -222,15 +226,14 @@ extension Vault {
                     updated[contactField] = try cipher.seal(text, field: contactField, record: record)
                 }
             }
-            var assignments = updated.keys.map { "\($0.column) = ?" }
-            var arguments = StatementArguments(updated.keys.map { updated[$0]! })
-            if index {
-                assignments.append("contact_digest = ?")
-                arguments += [try indexer.digest(record: record, fields: ContactField.orderLevel.map { ($0, plain[$0]) })]
+            // One statement shape for every row (cached): unchanged columns get their current value back.
+            var arguments = StatementArguments()
+            for contactField in ContactField.orderLevel {
+                arguments += [updated[contactField] ?? sealed[contactField]]
             }
-            guard !assignments.isEmpty else { continue }
+            arguments += [index ? try indexer.digest(record: record, fields: ContactField.orderLevel.map { ($0, plain[$0]) }) : nil]
             arguments += [row["id"] as Int64]
-            try db.execute(sql: "UPDATE orders SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+            try db.cachedStatement(sql: orderUpdateSQL).execute(arguments: arguments)
             result.resealed += updated.count
         }
         return result
@@ -256,25 +259,24 @@ extension Vault {
             guard staleField || staleIndex else { continue }
             let plainEmail = try email.map { try cipher.open($0, field: .buyerEmail, record: record).withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
             let plainName = try name.map { try cipher.open($0, field: .buyerName, record: record).withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
-            var assignments: [String] = []
-            var arguments: StatementArguments = []
-            if staleField {
-                assignments += ["buyer_email = ?", "buyer_name = ?"]
-                arguments += [try plainEmail.map { try cipher.seal($0, field: .buyerEmail, record: record) },
-                              try plainName.map { try cipher.seal($0, field: .buyerName, record: record) }]
-                result.resealed += [email, name].compactMap { $0 }.count
-            }
+            var arguments: StatementArguments = [
+                staleField ? try plainEmail.map { try cipher.seal($0, field: .buyerEmail, record: record) } : email,
+                staleField ? try plainName.map { try cipher.seal($0, field: .buyerName, record: record) } : name,
+            ]
+            if staleField { result.resealed += [email, name].compactMap { $0 }.count }
             if index {
-                assignments += ["digest = ?"]
                 arguments += [try indexer.digest(record: record, fields: [(.buyerEmail, plainEmail), (.buyerName, plainName)])]
-                if let plainEmail {
-                    assignments += ["email_index = ?", "email_index_version = ?"]
-                    arguments += [try indexer.index(email: plainEmail), Int64(indexer.primaryVersion)]
-                    result.rebuilt += 1
-                }
+                arguments += [try plainEmail.map { try indexer.index(email: $0) }, plainEmail == nil ? nil : Int64(indexer.primaryVersion)]
+                if plainEmail != nil { result.rebuilt += 1 }
+            } else {
+                arguments += [nil, nil, nil]
             }
             arguments += [row["id"] as Int64]
-            try db.execute(sql: "UPDATE buyers SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+            try db.cachedStatement(sql: """
+                UPDATE buyers SET buyer_email = ?, buyer_name = ?, digest = coalesce(?, digest),
+                    email_index = coalesce(?, email_index), email_index_version = coalesce(?, email_index_version)
+                WHERE id = ?
+                """).execute(arguments: arguments)
         }
         return result
     }
