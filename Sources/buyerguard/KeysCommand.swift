@@ -74,6 +74,9 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let vault = try await options.openVault()
             let keys = try await vault.keyStatus(cryptoperiod: TimeInterval(cryptoperiodDays) * 86_400)
+            if try await vault.rotationInProgress() {
+                Terminal.note("a key rotation is in progress: `buyerguard keys rotate` resumes it")
+            }
             switch format {
             case .json:
                 print(try JSONOutput.encode(keys))
