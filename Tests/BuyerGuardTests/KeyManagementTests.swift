@@ -72,8 +72,16 @@ import Testing
         #expect(status.first { $0.role == "blind-index" && $0.version == 2 }?.valuesUsingIt == 2)
         #expect(try await Self.snapshot(fixture) == before)
 
+        let wrappedV1 = try await fixture.vault.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT wrapped FROM keys WHERE version = 1 AND role IN ('field', 'blind-index')")
+        }
+        #expect(wrappedV1.count == 2)
         try await fixture.vault.retireKey(.field, version: 1, actor: "security")
         try await fixture.vault.retireKey(.blindIndex, version: 1, actor: "security")
+        // The destroyed versions' wrapped bytes are gone from every file of the vault.
+        for (name, data) in try TemporaryFolder.allBytes(in: fixture.temporary.vaultFolder) {
+            for wrapped in wrappedV1 { #expect(data.range(of: wrapped) == nil, "a retired key's bytes are still in \(name)") }
+        }
         #expect(try await fixture.vault.keyStatus().filter { $0.version == 1 }.map(\.role) == ["audit-pseudonym", "audit-signing"])
         // A fresh open (only v2 keys now) still reads everything; the same buyer is still one buyer.
         let reopened = try await Vault.open(at: fixture.temporary.vaultFolder, keyProvider: fixture.temporary.masterKey, clock: fixture.clock)
