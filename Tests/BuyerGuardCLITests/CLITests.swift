@@ -35,6 +35,19 @@ import Testing
     var vault: String { folder.appendingPathComponent("vault").path }
     var keyFile: String { vault + ".key" }
 
+    /// Starts the CLI with `arguments` and kills it (SIGKILL) after `delay` milliseconds.
+    static func kill(after delay: Int, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(useconds_t(delay * 1000))
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     @discardableResult
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
@@ -196,15 +209,7 @@ import Testing
         let cli = try CLITests()
         #expect(try cli.run(["init", "--vault", vault]).status == 0)
 
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = ["import", "--vault", vault, "--batch-size", "2000", report.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        usleep(useconds_t(delay * 1000))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try CLITests.kill(after: delay, ["import", "--vault", vault, "--batch-size", "2000", report.path])
 
         // Whatever was committed is whole orders: every order has all of its items.
         let database = try DatabaseQueue(path: vault + "/vault.sqlite")
@@ -418,15 +423,7 @@ import Testing
         }
         let before = try labels()
 
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = ["keys", "rotate", "--vault", vault, "--batch-size", "50", "--throttle-ms", "5"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        usleep(useconds_t(delay * 1000))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try CLITests.kill(after: delay, ["keys", "rotate", "--vault", vault, "--batch-size", "50", "--throttle-ms", "5"])
 
         // Mid-rotation the vault still serves every order, from old and new keys alike.
         #expect(try labels() == before)
@@ -455,18 +452,6 @@ import Testing
         return (vault, reports)
     }
 
-    func kill(after delay: Int, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        usleep(useconds_t(delay * 1000))
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
     @Test(arguments: [100, 250, 500])
     func killedPurgeLeavesWholeOrdersAndCompletes(afterMilliseconds delay: Int) throws {
         let cli = try CLITests()
@@ -475,7 +460,7 @@ import Testing
         let database = try DatabaseQueue(path: vault + "/vault.sqlite")
         try database.write { db in try db.execute(sql: "UPDATE orders SET delivered_at = 1") }
         try database.close()
-        try kill(after: delay, ["purge", "--vault", vault])
+        try CLITests.kill(after: delay, ["purge", "--vault", vault])
         // Every order is either untouched or fully purged: never some fields gone and others kept.
         let check = try DatabaseQueue(path: vault + "/vault.sqlite")
         let half = try check.read { db in
@@ -501,7 +486,7 @@ import Testing
         let order = String(format: "40%d-%07d-%07d", 2, 0, 0)
         let before = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "c"]).stdout
         let newKey = cli.folder.appendingPathComponent("new.key").path
-        try kill(after: delay, ["keys", "rewrap", "--vault", vault, "--new-key-file", newKey])
+        try CLITests.kill(after: delay, ["keys", "rewrap", "--vault", vault, "--new-key-file", newKey])
         let old = try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "c"])
         let new = FileManager.default.fileExists(atPath: newKey)
             ? try cli.run(["access", "--vault", vault, "--key-file", newKey, "--purpose", "shipping", "--order", order, "--actor", "c"])
