@@ -4,7 +4,7 @@ internal import CSodium
 /// The vault's master key (key-encryption key): 32 secret bytes that wrap the data keys.
 ///
 /// It never encrypts buyer data itself; it only wraps the versioned data keys stored in the vault,
-/// so replacing it (`keys rewrap`, a later release) touches a handful of rows, not every record.
+/// so replacing it (``Vault/rewrap(to:actor:)``, `buyerguard keys rewrap`) touches a handful of rows, not every record.
 /// Its bytes live in a buffer that is wiped when the last copy of the key goes away, and no
 /// description of it ever shows them.
 public struct MasterKey: Sendable, CustomStringConvertible {
