@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "BuyerGuard", targets: ["BuyerGuard"]),
         .library(name: "BuyerGuardTesting", targets: ["BuyerGuardTesting"]),
+        .library(name: "BuyerGuardMessaging", targets: ["BuyerGuardMessaging"]),
         .executable(name: "buyerguard", targets: ["buyerguard"]),
     ],
     dependencies: [
@@ -43,6 +44,11 @@ let package = Package(
             swiftSettings: librarySettings
         ),
         .target(
+            name: "BuyerGuardMessaging",
+            dependencies: ["BuyerGuard"],
+            swiftSettings: librarySettings
+        ),
+        .target(
             name: "BuyerGuardTesting",
             dependencies: ["BuyerGuard"],
             swiftSettings: librarySettings
@@ -51,6 +57,7 @@ let package = Package(
             name: "buyerguard",
             dependencies: [
                 "BuyerGuard",
+                "BuyerGuardMessaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -60,6 +67,7 @@ let package = Package(
             name: "BuyerGuardTests",
             dependencies: [
                 "BuyerGuard",
+                "BuyerGuardMessaging",
                 "BuyerGuardTesting",
                 "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -83,12 +91,13 @@ let package = Package(
 if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]))
-    for name in ["FieldCipherBenchmarks", "ImportBenchmarks", "BrokerBenchmarks"] {
+    for name in ["FieldCipherBenchmarks", "ImportBenchmarks", "BrokerBenchmarks", "MessagingBenchmarks"] {
         package.targets.append(
             .executableTarget(
                 name: name,
                 dependencies: [
                     "BuyerGuard",
+                    "BuyerGuardMessaging",
                     "CSodium",
                     .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "Benchmark", package: "benchmark"),

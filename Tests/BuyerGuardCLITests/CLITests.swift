@@ -503,3 +503,23 @@ import Testing
         #expect(try cli.run(["audit", "verify", "--vault", vault, "--key-file", newKey]).status == 0)
     }
 }
+
+@Suite final class MessageCLITests {
+    @Test func checkReportsPlacesAndRules() throws {
+        let cli = try CLITests()
+        let file = cli.folder.appendingPathComponent("message.txt")
+        try Data("Gentile cliente,\nil suo ordine 402-1234567-1234567 è in ritardo.\nUsi il codice sconto GRAZIE10!\n".utf8).write(to: file)
+        let text = try cli.run(["message", "check", "--kind", "shipment-delay", "--order", "402-1234567-1234567", file.path])
+        #expect(text.status == 6)
+        #expect(text.stdout.contains("message.txt:3:8: [marketing]"), "\(text.stdout)")
+        let json = try cli.run(["message", "check", "--kind", "shipment-delay", "--order", "402-1234567-1234567", "--format", "json", file.path])
+        let violations = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(violations?.first?["rule"] as? String == "marketing")
+        #expect(violations?.first?["line"] as? Int == 3)
+        let clean = cli.folder.appendingPathComponent("clean.txt")
+        try Data("Gentile cliente, il suo ordine 402-1234567-1234567 è in ritardo di due giorni. Ci scusiamo.".utf8).write(to: clean)
+        let ok = try cli.run(["message", "check", "--kind", "shipment-delay", "--order", "402-1234567-1234567", clean.path])
+        #expect(ok.status == 0 && ok.stdout.contains("OK"))
+        #expect(try cli.run(["message", "check", "--kind", "newsletter", "--order", "402-1234567-1234567", clean.path]).status == 64)
+    }
+}

@@ -1,0 +1,137 @@
+import BuyerGuard
+import BuyerGuardMessaging
+import Foundation
+import Testing
+
+/// The checker against a labelled corpus (Tests/BuyerGuardTests/Fixtures/messages/corpus.json):
+/// every violation type, compliant look-alikes and HTML, in five languages, most in Italian.
+@Suite struct MessageCorpusTests {
+    struct Sample: Decodable {
+        var id: Int
+        var lang: String
+        var kind: String
+        var order: String
+        var text: String
+        var expected: [String]
+        var note: String
+    }
+
+    static func load(_ name: String) -> [Sample] {
+        guard let data = try? Data(contentsOf: try! Fixtures.url("messages/\(name)")) else { return [] }
+        return (try? JSONDecoder().decode([Sample].self, from: data)) ?? []
+    }
+
+    /// Written together with the checker's vocabulary.
+    static let corpus = load("corpus.json")
+    /// Written after the vocabulary was frozen, and not used to tune it.
+    static let heldOut = load("heldout.json")
+
+    struct Score { var truePositives = 0, falsePositives = 0, falseNegatives = 0
+        var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+        var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
+    }
+
+    /// Scores by rule, counting each rule once per message.
+    static func score(_ samples: [Sample] = corpus + heldOut) -> (byRule: [String: Score], overall: Score, misses: [String]) {
+        let checker = MessageChecker()
+        var byRule: [String: Score] = [:]
+        var overall = Score()
+        var misses: [String] = []
+        for sample in samples {
+            let found = Set(checker.check(sample.text, purpose: MessagePurpose(name: sample.kind)!, orderID: try! OrderID(sample.order)).map(\.rule.rawValue))
+            let expected = Set(sample.expected)
+            for rule in found.union(expected) {
+                var score = byRule[rule, default: Score()]
+                if found.contains(rule) && expected.contains(rule) { score.truePositives += 1; overall.truePositives += 1 }
+                else if found.contains(rule) { score.falsePositives += 1; overall.falsePositives += 1; misses.append("#\(sample.id) \(sample.lang) false \(rule)") }
+                else { score.falseNegatives += 1; overall.falseNegatives += 1; misses.append("#\(sample.id) \(sample.lang) missed \(rule)") }
+                byRule[rule] = score
+            }
+        }
+        return (byRule, overall, misses)
+    }
+
+    @Test func corpusIsBigAndMostlyItalian() {
+        #expect(Self.corpus.count >= 100)
+        #expect(Self.corpus.filter { $0.lang == "it" }.count >= 40)
+        #expect(Set(Self.corpus.map(\.lang)) == ["it", "en", "de", "fr", "es"])
+        let covered = Set(Self.corpus.flatMap(\.expected))
+        #expect(covered == Set(MessageRule.allCases.map(\.rawValue)))
+        #expect(Self.corpus.contains { $0.text.contains("<html") || $0.text.contains("<p>") })
+    }
+
+    @Test func precisionAndRecallAtLeast95Percent() {
+        let held = Self.score(Self.heldOut).overall
+        print("held out (\(Self.heldOut.count) messages): precision \(String(format: "%.3f", held.precision)) recall \(String(format: "%.3f", held.recall))")
+        let (byRule, overall, misses) = Self.score()
+        for (rule, score) in byRule.sorted(by: { $0.key < $1.key }) {
+            print("rule \(rule): precision \(String(format: "%.3f", score.precision)) recall \(String(format: "%.3f", score.recall)) (tp \(score.truePositives), fp \(score.falsePositives), fn \(score.falseNegatives))")
+        }
+        print("overall: precision \(String(format: "%.3f", overall.precision)) recall \(String(format: "%.3f", overall.recall))")
+        for miss in misses { print("miss: \(miss)") }
+        #expect(overall.precision >= 0.95)
+        #expect(overall.recall >= 0.95)
+    }
+}
+
+/// Each rule firing, and a look-alike that must not.
+@Suite struct MessageRuleTests {
+    static let order = try! OrderID("402-1234567-1234567")
+    func rules(_ text: String, _ purpose: MessagePurpose = .support) -> Set<MessageRule> {
+        Set(MessageChecker().check(text, purpose: purpose, orderID: Self.order).map(\.rule))
+    }
+
+    @Test(arguments: [
+        // (text, rule that must fire, look-alike that must not fire)
+        ("Ordine 402-1234567-1234567: visita www.miosito.it", MessageRule.link, "Ordine 402-1234567-1234567: traccia su https://www.poste.it/cerca"),
+        ("Ordine 402-1234567-1234567: mailto:info@miosito.it", .link, "Ordine 402-1234567-1234567: scrivi pure a info@miosito.it"),
+        ("Ordine 402-1234567-1234567: miosito [dot] com", .link, "Ordine 402-1234567-1234567: il prezzo è 12.50 euro"),
+        ("Ordine 402-1234567-1234567: per disiscriverti rispondi NO", .optOut, "Ordine 402-1234567-1234567: la tua iscrizione al corso è confermata"),
+        ("Ordine 402-1234567-1234567: nuova collezione in arrivo!", .marketing, "Ordine 402-1234567-1234567: la collezione del tuo pacco è avvenuta"),
+        ("Ordine 402-1234567-1234567: 10% di sconto sul prossimo acquisto", .marketing, "Ordine 402-1234567-1234567: lo sconto è già nel totale"),
+        ("Ordine 402-1234567-1234567: lasciaci una recensione positiva", .reviewManipulation, "Ordine 402-1234567-1234567: se vuoi, lascia una recensione onesta"),
+        ("Ordine 402-1234567-1234567: se sei soddisfatto lascia una recensione", .reviewManipulation, "Ordine 402-1234567-1234567: se sei soddisfatto, bene!"),
+        ("Ordine 402-1234567-1234567: un buono regalo per la tua recensione", .reviewManipulation, "Ordine 402-1234567-1234567: il rimborso è stato emesso. Una recensione onesta ci aiuta."),
+        ("Buongiorno, il pacco è partito.", .missingOrderID, "Buongiorno, il pacco dell'ordine 402-1234567-1234567 è partito."),
+        ("Ordine 402-7654321-7654321 spedito.", .wrongOrderID, "Ordine 402-1234567-1234567 spedito."),
+    ])
+    func ruleFiresAndLookAlikeDoesNot(text: String, rule: MessageRule, lookAlike: String) {
+        #expect(rules(text).contains(rule), "\(rule) did not fire on: \(text)")
+        #expect(!rules(lookAlike).contains(rule), "\(rule) fired on the look-alike: \(lookAlike)")
+    }
+
+    @Test func logoLinksInHTML() {
+        let logo = "<html><body><a href=\"https://shop.example.it\"><img src=\"logo.png\"></a><p>Ordine 402-1234567-1234567 spedito.</p></body></html>"
+        #expect(rules(logo).contains(.logoLink))
+        let image = "<html><body><img src=\"logo.png\"><p>Ordine 402-1234567-1234567 spedito.</p></body></html>"
+        #expect(rules(image).isEmpty)
+    }
+
+    @Test func kindSpecificContent() {
+        let unavailable = MessagePurpose.order(.orderUnavailable)
+        #expect(rules("Ordine 402-1234567-1234567: articolo esaurito (NoInventory), importo rimborsato.", unavailable).isEmpty)
+        #expect(rules("Ordine 402-1234567-1234567: articolo esaurito.", unavailable) == [.orderUnavailableContent])
+        let returned = MessagePurpose.order(.returnConfirmation)
+        #expect(rules("Ordine 402-1234567-1234567: reso della tazza ricevuto, rimborsati 12,90 € il 14/11/2026.", returned).isEmpty)
+        #expect(rules("Ordine 402-1234567-1234567: reso della tazza ricevuto.", returned) == [.returnConfirmationContent])
+        // Other kinds need neither.
+        #expect(rules("Ordine 402-1234567-1234567: articolo esaurito.", .order(.shipmentDelay)).isEmpty)
+    }
+
+    @Test func violationsCarryTheirPlace() throws {
+        let text = "Buongiorno,\nordine 402-1234567-1234567 spedito.\nVisita www.miosito.it per le offerte."
+        let link = try #require(MessageChecker().check(text, purpose: .support, orderID: Self.order).first { $0.rule == .link })
+        #expect(link.line == 3 && link.column == 8)
+        #expect(link.excerpt == "www.miosito.it")
+        let html = "<p>Ordine 402-1234567-1234567.</p>\n<p>Seguici su Instagram!</p>"
+        let marketing = try #require(MessageChecker().check(html, purpose: .support, orderID: Self.order).first)
+        #expect(marketing.rule == .marketing && marketing.line == 2 && marketing.column == 4)
+    }
+
+    @Test func customAllowList() {
+        let text = "Ordine 402-1234567-1234567: traccia su https://track.mycarrier.example/123"
+        #expect(rules(text).contains(.link))
+        let checker = MessageChecker(allowedLinkDomains: MessageChecker.defaultAllowedLinkDomains + ["mycarrier.example"])
+        #expect(checker.check(text, purpose: .support, orderID: Self.order).isEmpty)
+    }
+}
