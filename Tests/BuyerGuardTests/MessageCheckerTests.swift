@@ -135,3 +135,90 @@ import Testing
         #expect(checker.check(text, purpose: .support, orderID: Self.order).isEmpty)
     }
 }
+
+@Suite struct MessageTemplateTests {
+    static let templates: [MessageTemplate] = [
+        .orderUnavailable(reason: .noInventory, amount: 12.9, currency: "EUR"),
+        .orderUnavailable(reason: .couldNotShip, amount: 30, currency: "EUR"),
+        .returnConfirmation(products: ["Tazza in ceramica \"Buongiorno\"", "Candela alla lavanda"], amount: 25.8, currency: "EUR",
+                            refundDate: Date(timeIntervalSince1970: 1_794_614_400)),
+        .shipmentDelay(newDate: Date(timeIntervalSince1970: 1_794_614_400)),
+    ]
+
+    /// Every template, in every language, passes the checker for its own kind.
+    @Test(arguments: MessageLanguage.allCases)
+    func templatesComply(language: MessageLanguage) throws {
+        let order = try OrderID("402-1234567-1234567")
+        for template in Self.templates {
+            let text = template.render(language, order: order)
+            let violations = MessageChecker().check(text, purpose: .order(template.kind), orderID: order)
+            #expect(violations.isEmpty, "\(language) \(template.kind): \(violations)")
+            #expect(text.contains(order.rawValue))
+        }
+    }
+
+    @Test func templatesCarryTheDetails() throws {
+        let order = try OrderID("402-1234567-1234567")
+        let text = Self.templates[2].render(.italian, order: order)
+        #expect(text.contains("25,80 €") && text.contains("14/11/2026") && text.contains("Candela alla lavanda"))
+        #expect(Self.templates[0].render(.english, order: order).contains("12.90 EUR"))
+    }
+}
+
+/// Sending through the broker: only compliant messages, the address only to the transport, and
+/// an audit trail without the body.
+@Suite struct MessageSendingTests {
+    final class RecordingTransport: MessageTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var sent: [(address: String, body: String)] = []
+        func deliver(to address: String, subject: String, body: String, order: OrderID) async throws {
+            lock.withLock { sent.append((address, body)) }
+        }
+    }
+
+    @Test func compliantMessageIsDeliveredAndLogged() async throws {
+        let fixture = try await BrokerFixture.make()
+        let transport = RecordingTransport()
+        let body = MessageTemplate.shipmentDelay(newDate: fixture.clock.now.addingTimeInterval(2 * 86_400))
+            .render(.italian, order: BrokerFixture.orderA)
+        try await fixture.broker.send(OutgoingMessage(purpose: .order(.shipmentDelay), subject: "Ritardo spedizione", body: body),
+                                      order: BrokerFixture.orderA, actor: "mailer", via: transport)
+        #expect(transport.sent.count == 1)
+        #expect(transport.sent.first?.address == BrokerFixture.emailA)
+        let entries = try fixture.entries()
+        #expect(entries.contains { $0.kind == "access" && $0.channel == "messaging" && $0.fieldsReleased == ["buyer-email"] })
+        #expect(entries.last?.kind == "message-sent")
+        let audit = try Data(contentsOf: fixture.vault.auditLog.url)
+        #expect(audit.range(of: Data("subirà un ritardo".utf8)) == nil)
+    }
+
+    @Test func nonCompliantMessageNeverReachesTheTransport() async throws {
+        let fixture = try await BrokerFixture.make()
+        let transport = RecordingTransport()
+        let body = "Ordine 402-1111111-1111111: lasciaci 5 stelle e ricevi un buono regalo!"
+        let error = await #expect(throws: MessageRejected.self) {
+            try await fixture.broker.send(OutgoingMessage(purpose: .order(.shipmentDelay), subject: "Grazie", body: body),
+                                          order: BrokerFixture.orderA, actor: "mailer", via: transport)
+        }
+        #expect(error?.violations.contains { $0.rule == .reviewManipulation } == true)
+        #expect(transport.sent.isEmpty)
+        let refused = try #require(try fixture.entries().last)
+        #expect(refused.kind == "message-refused" && refused.details?.contains("review-manipulation") == true)
+        #expect(!(refused.details ?? "").contains("buono"))
+        #expect(!(try fixture.entries().contains { $0.kind == "access" }))  // no address was released
+    }
+
+    @Test func brokerWindowsStillApply() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        fixture.clock.advance(days: 31)
+        let transport = RecordingTransport()
+        let body = "Gentile cliente, in merito all'ordine 402-1111111-1111111: la taglia M è disponibile."
+        let error = await #expect(throws: BuyerGuardError.self) {
+            try await fixture.broker.send(OutgoingMessage(purpose: .support, caseID: "C-7", subject: "Re: taglia", body: body),
+                                          order: BrokerFixture.orderA, actor: "anna", via: transport)
+        }
+        #expect(error?.message.contains("retention-ended") == true)
+        #expect(transport.sent.isEmpty)
+    }
+}

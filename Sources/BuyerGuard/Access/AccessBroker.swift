@@ -63,6 +63,18 @@ public final class AccessBroker: Sendable {
     ///   ``BuyerGuardError/Code/auditUnavailable``, or ``BuyerGuardError/Code/corruptCiphertext``.
     ///   In every case the audit log has an entry, or the request failed because it could not get one.
     public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) throws -> R) async throws -> R {
+        let contact = try await release(request)
+        return try body(contact)
+    }
+
+    /// ``withAccess(_:_:)`` for work that must await, such as handing an address to a mail transport.
+    public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) async throws -> R) async throws -> R {
+        let contact = try await release(request)
+        return try await body(contact)
+    }
+
+    /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
+    private func release(_ request: AccessRequest) async throws -> RevealedContact {
         let now = vault.clock.now
         let role = policy.role(of: request.actor)
         let state: OrderAccessState?
@@ -118,7 +130,7 @@ public final class AccessBroker: Sendable {
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
         _ = try await vault.auditLog.append(draft)  // durable before anything is released
-        return try body(RevealedContact(values: values))
+        return RevealedContact(values: values)
     }
 
     /// The decision alone, without opening anything: `nil` when the request would be granted.

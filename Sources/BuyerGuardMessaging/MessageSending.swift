@@ -1,0 +1,73 @@
+public import BuyerGuard
+
+/// Delivers a message to a buyer: the app's mail or marketplace-messaging client. It receives
+/// the address from the broker at the last moment; the app's own code never sees it.
+public protocol MessageTransport: Sendable {
+    /// Sends `body` to `address`.
+    func deliver(to address: String, subject: String, body: String, order: OrderID) async throws
+}
+
+/// A message to send through the broker.
+public struct OutgoingMessage: Sendable {
+    /// What the message is for.
+    public var purpose: MessagePurpose
+    /// For support replies, the buyer's case id.
+    public var caseID: String?
+    /// The subject line.
+    public var subject: String
+    /// The text (plain or HTML).
+    public var body: String
+
+    /// A message; `caseID` is required for support replies.
+    public init(purpose: MessagePurpose, caseID: String? = nil, subject: String, body: String) {
+        self.purpose = purpose
+        self.caseID = caseID
+        self.subject = subject
+        self.body = body
+    }
+}
+
+/// A message refused before anything was released: the rules it breaks.
+public struct MessageRejected: Error, Sendable, CustomStringConvertible {
+    /// The violations, as ``MessageChecker`` reports them.
+    public var violations: [MessageViolation]
+
+    public var description: String {
+        "message refused: " + violations.map(\.rule.rawValue).joined(separator: ", ")
+    }
+}
+
+extension AccessBroker {
+    /// Checks `message` and, if it complies, releases the buyer's email to `transport` only, for
+    /// the message's purpose, logging the access and a `message-sent` event (kind and order, never
+    /// the body). A message that breaks a rule is refused (``MessageRejected``, with a
+    /// `message-refused` event naming the rules) and the transport is never called.
+    public func send(
+        _ message: OutgoingMessage, order: OrderID, actor: String, via transport: some MessageTransport,
+        checker: MessageChecker = MessageChecker()
+    ) async throws {
+        let violations = checker.check(message.body + "\n" + message.subject, purpose: message.purpose, orderID: order)
+        let kind: String = switch message.purpose {
+        case .order(let kind): kind.rawValue
+        case .support: "support"
+        }
+        guard violations.isEmpty else {
+            try await vault.auditLog.recordEvent(
+                "message-refused", actor: actor, orderID: order, channel: .messaging,
+                details: ["kind": kind, "rules": Set(violations.map(\.rule.rawValue)).sorted().joined(separator: ",")])
+            throw MessageRejected(violations: violations)
+        }
+        let purpose: Purpose = switch message.purpose {
+        case .order(let kind): .orderMessaging(kind)
+        case .support: .customerSupport(caseID: message.caseID ?? "")
+        }
+        let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging)
+        try await withAccess(request) { (contact: RevealedContact) async throws in
+            guard let address = contact.string(.buyerEmail) else {
+                throw BuyerGuardError(.accessDenied, "order \(order) has no buyer email to send to")
+            }
+            try await transport.deliver(to: address, subject: message.subject, body: message.body, order: order)
+        }
+        try await vault.auditLog.recordEvent("message-sent", actor: actor, orderID: order, channel: .messaging, details: ["kind": kind])
+    }
+}

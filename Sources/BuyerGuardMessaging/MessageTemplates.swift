@@ -1,0 +1,111 @@
+public import BuyerGuard
+public import Foundation
+
+/// The languages templates are written in.
+public enum MessageLanguage: String, Sendable, CaseIterable, Codable {
+    /// Italiano.
+    case italian = "it"
+    /// English.
+    case english = "en"
+    /// Deutsch.
+    case german = "de"
+    /// Français.
+    case french = "fr"
+    /// Español.
+    case spanish = "es"
+}
+
+/// The seed's messages, filled from order data, that pass ``MessageChecker`` by construction
+/// (tested for every language and kind): no links, no promotion, the order id, and what each kind
+/// must say. They name no buyer: the greeting is generic, so no personal data enters the text.
+public enum MessageTemplate: Sendable {
+    /// The product cannot be shipped; the order amount was adjusted.
+    case orderUnavailable(reason: AdjustmentReason, amount: Decimal, currency: String)
+    /// A returned order was received and refunded.
+    case returnConfirmation(products: [String], amount: Decimal, currency: String, refundDate: Date)
+    /// The shipment will be late.
+    case shipmentDelay(newDate: Date)
+
+    /// The marketplace's adjustment reason codes for an Order Unavailable message.
+    public enum AdjustmentReason: String, Sendable, CaseIterable {
+        /// The product is out of stock.
+        case noInventory = "NoInventory"
+        /// The order could not be shipped.
+        case couldNotShip = "CouldNotShip"
+    }
+
+    /// The message kind this template writes.
+    public var kind: MessageKind {
+        switch self {
+        case .orderUnavailable: .orderUnavailable
+        case .returnConfirmation: .returnConfirmation
+        case .shipmentDelay: .shipmentDelay
+        }
+    }
+
+    /// The message text in `language`, for `order`.
+    public func render(_ language: MessageLanguage, order: OrderID) -> String {
+        let id = order.rawValue
+        switch self {
+        case .orderUnavailable(let reason, let amount, let currency):
+            let money = Self.money(amount, currency, language)
+            let why: String
+            switch (language, reason) {
+            case (.italian, .noInventory): why = "l'articolo non è più disponibile (NoInventory)"
+            case (.italian, .couldNotShip): why = "non possiamo spedire l'articolo (CouldNotShip)"
+            case (.english, .noInventory): why = "the item is out of stock (NoInventory)"
+            case (.english, .couldNotShip): why = "we could not ship the item (CouldNotShip)"
+            case (.german, .noInventory): why = "der Artikel ist nicht mehr lieferbar (NoInventory)"
+            case (.german, .couldNotShip): why = "wir können den Artikel nicht versenden (CouldNotShip)"
+            case (.french, .noInventory): why = "l'article n'est plus disponible (NoInventory)"
+            case (.french, .couldNotShip): why = "nous ne pouvons pas expédier l'article (CouldNotShip)"
+            case (.spanish, .noInventory): why = "el artículo está agotado (NoInventory)"
+            case (.spanish, .couldNotShip): why = "no podemos enviar el artículo (CouldNotShip)"
+            }
+            return switch language {
+            case .italian: "Gentile cliente,\nci dispiace: per il suo ordine \(id) \(why). Abbiamo rimborsato l'importo dell'ordine, \(money), tramite Amazon.\nCordiali saluti"
+            case .english: "Dear customer,\nwe are sorry: for your order \(id) \(why). We have refunded the order amount, \(money), through Amazon.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nes tut uns leid: bei Ihrer Bestellung \(id) gilt: \(why). Wir haben den Bestellbetrag von \(money) über Amazon erstattet.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nnous sommes désolés : pour votre commande \(id), \(why). Nous avons remboursé le montant de la commande, \(money), via Amazon.\nCordialement"
+            case .spanish: "Estimado cliente:\nlo sentimos: en su pedido \(id), \(why). Hemos reembolsado el importe del pedido, \(money), a través de Amazon.\nSaludos cordiales"
+            }
+        case .returnConfirmation(let products, let amount, let currency, let date):
+            let money = Self.money(amount, currency, language)
+            let when = Self.date(date)
+            let items = products.joined(separator: ", ")
+            return switch language {
+            case .italian: "Gentile cliente,\nabbiamo ricevuto il reso del suo ordine \(id): \(items). Le abbiamo rimborsato \(money) il \(when).\nCordiali saluti"
+            case .english: "Dear customer,\nwe received the return of your order \(id): \(items). We refunded \(money) on \(when).\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nwir haben die Rücksendung Ihrer Bestellung \(id) erhalten: \(items). Wir haben Ihnen \(money) am \(when) erstattet.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nnous avons reçu le retour de votre commande \(id) : \(items). Nous vous avons remboursé \(money) le \(when).\nCordialement"
+            case .spanish: "Estimado cliente:\nhemos recibido la devolución de su pedido \(id): \(items). Le hemos reembolsado \(money) el \(when).\nSaludos cordiales"
+            }
+        case .shipmentDelay(let newDate):
+            let when = Self.date(newDate)
+            return switch language {
+            case .italian: "Gentile cliente,\nla spedizione del suo ordine \(id) subirà un ritardo: la nuova data prevista è il \(when). Ci scusiamo per il disagio.\nCordiali saluti"
+            case .english: "Dear customer,\nthe shipment of your order \(id) is delayed: the new expected date is \(when). We apologise for the inconvenience.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nder Versand Ihrer Bestellung \(id) verzögert sich: das neue voraussichtliche Datum ist der \(when). Wir bitten um Entschuldigung.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nl'expédition de votre commande \(id) est retardée : la nouvelle date prévue est le \(when). Nous vous prions de nous excuser.\nCordialement"
+            case .spanish: "Estimado cliente:\nel envío de su pedido \(id) se retrasa: la nueva fecha prevista es el \(when). Disculpe las molestias.\nSaludos cordiales"
+            }
+        }
+    }
+
+    /// `12,90 €` (comma decimals) or `12.90 EUR` for English.
+    static func money(_ amount: Decimal, _ currency: String, _ language: MessageLanguage) -> String {
+        let cents = NSDecimalNumber(decimal: amount * 100).int64Value
+        let whole = cents / 100
+        let fraction = String(format: "%02lld", abs(cents % 100))
+        if language == .english { return "\(whole).\(fraction) \(currency)" }
+        return "\(whole),\(fraction) " + (currency == "EUR" ? "€" : currency)
+    }
+
+    /// `14/11/2026`: a date every checker language reads.
+    static func date(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.day, .month, .year], from: date)
+        return String(format: "%02d/%02d/%04d", parts.day!, parts.month!, parts.year!)
+    }
+}
