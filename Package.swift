@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BuyerGuard", targets: ["BuyerGuard"]),
         .library(name: "BuyerGuardTesting", targets: ["BuyerGuardTesting"]),
         .library(name: "BuyerGuardMessaging", targets: ["BuyerGuardMessaging"]),
+        .library(name: "BuyerGuardDetect", targets: ["BuyerGuardDetect"]),
         .executable(name: "buyerguard", targets: ["buyerguard"]),
     ],
     dependencies: [
@@ -44,6 +45,11 @@ let package = Package(
             swiftSettings: librarySettings
         ),
         .target(
+            name: "BuyerGuardDetect",
+            dependencies: ["BuyerGuard"],
+            swiftSettings: librarySettings
+        ),
+        .target(
             name: "BuyerGuardMessaging",
             dependencies: ["BuyerGuard"],
             swiftSettings: librarySettings
@@ -57,6 +63,7 @@ let package = Package(
             name: "buyerguard",
             dependencies: [
                 "BuyerGuard",
+                "BuyerGuardDetect",
                 "BuyerGuardMessaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,6 +74,7 @@ let package = Package(
             name: "BuyerGuardTests",
             dependencies: [
                 "BuyerGuard",
+                "BuyerGuardDetect",
                 "BuyerGuardMessaging",
                 "BuyerGuardTesting",
                 "CSodium",

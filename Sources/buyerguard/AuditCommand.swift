@@ -1,12 +1,69 @@
 import ArgumentParser
 import BuyerGuard
+import BuyerGuardDetect
 import Foundation
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify and checkpoint the audit log.",
-        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self])
+        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self, Scan.self])
+
+    struct Scan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find misuse in the audit log: denied purposes, probing, bulk reads, email harvesting, canaries, off-hours reads.",
+            discussion: "Exit codes: 0 no finding at or above --min-severity; 8 findings; 5 the log failed its integrity check.")
+        @OptionGroup var location: LogLocation
+        @Option(help: "Only this actor.") var actor: String?
+        @Option(help: "From this time (ISO 8601).") var from: String?
+        @Option(help: "Before this time (ISO 8601).") var to: String?
+        @Option(help: "Report findings at or above: info, low, medium, high, critical.") var minSeverity: String = "low"
+        @Option(parsing: .upToNextOption, help: "Canary order ids: any access to one is critical.") var canary: [String] = []
+        @Option(help: ArgumentHelp("text, json or jsonl.", valueName: "format")) var format: String = "text"
+
+        func run() async throws {
+            guard ["text", "json", "jsonl"].contains(format) else { throw ValidationError("--format is text, json or jsonl") }
+            guard let threshold = Severity(rawValue: minSeverity) else { throw ValidationError("--min-severity is info, low, medium, high or critical") }
+            func date(_ text: String?) throws -> Date? {
+                guard let text else { return nil }
+                guard let date = ISO8601DateFormatter().date(from: text) ?? ISO8601DateFormatter.dateOnly.date(from: text) else {
+                    throw ValidationError("'\(text)' is not an ISO 8601 time")
+                }
+                return date
+            }
+            var rules = DetectionRules()
+            rules.canaryOrders = Set(canary)
+            let (log, trustedKey) = try await location.open()
+            let findings = try MisuseScanner(rules: rules)
+                .scan(log, filter: AuditFilter(actor: actor, from: try date(from), to: try date(to)), trustedPublicKey: trustedKey)
+                .filter { $0.severity >= threshold }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            switch format {
+            case "json":
+                print(try JSONOutput.encode(findings))
+            case "jsonl":
+                for finding in findings { print(String(decoding: try encoder.encode(finding), as: UTF8.self)) }
+            default:
+                if findings.isEmpty { print("no findings at or above \(threshold.rawValue)") }
+                let times = ISO8601DateFormatter()
+                for severity in Severity.allCases.reversed() {
+                    let group = findings.filter { $0.severity == severity }
+                    guard !group.isEmpty else { continue }
+                    print("\(severity.rawValue.uppercased()) (\(group.count))")
+                    for finding in group {
+                        print("  [\(finding.rule)] \(finding.actor), \(times.string(from: finding.from)) – \(times.string(from: finding.to))")
+                        print("    \(finding.explanation)")
+                        print("    evidence: \(finding.evidence.count) entries (\(finding.evidence.sequences.prefix(10).map(String.init).joined(separator: ", "))\(finding.evidence.count > 10 ? ", ..." : ""))"
+                              + (finding.evidence.orders.isEmpty ? "" : "; orders \(finding.evidence.orders.prefix(5).joined(separator: ", "))\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
+                    }
+                }
+            }
+            if findings.contains(where: { $0.rule == "log-integrity" }) { throw ExitStatus.auditTampered.exitCode }
+            if !findings.isEmpty { throw ExitStatus.findings.exitCode }
+        }
+    }
 
     /// Where the log is: `--log FILE` (an auditor's copy, no key needed) or the vault's own.
     struct LogLocation: ParsableArguments {

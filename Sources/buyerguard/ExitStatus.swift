@@ -15,6 +15,8 @@ enum ExitStatus: Int32 {
     case accessDenied = 6
     /// The audit log could not be written; nothing was released.
     case auditUnavailable = 7
+    /// `audit scan` found misuse at or above the threshold.
+    case findings = 8
     case usage = 64
     case dataError = 65
     case notFound = 66

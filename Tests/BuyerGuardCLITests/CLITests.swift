@@ -523,3 +523,23 @@ import Testing
         #expect(try cli.run(["message", "check", "--kind", "newsletter", "--order", "402-1234567-1234567", clean.path]).status == 64)
     }
 }
+
+@Suite final class AuditScanCLITests {
+    @Test func scanFindsTheMarketingAttemptAndExitsWith8() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let order = String(try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")[1].split(separator: "\t")[0])
+        let clean = try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "medium"])
+        #expect(clean.status == 0, "\(clean.stdout)")
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "marketing", "--order", order, "--actor", "newsletter-tool"]).status == 6)
+        let scan = try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "medium"])
+        #expect(scan.status == 8)
+        #expect(scan.stdout.contains("HIGH (1)") && scan.stdout.contains("[denied-purpose] newsletter-tool"))
+        let jsonl = try cli.run(["audit", "scan", "--vault", vault, "--format", "jsonl", "--min-severity", "medium"])
+        let finding = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as? [String: Any]
+        #expect(finding?["rule"] as? String == "denied-purpose" && finding?["severity"] as? String == "high")
+        #expect(finding?["evidence"] != nil && finding?["explanation"] != nil && finding?["from"] != nil)
+    }
+}

@@ -1,0 +1,48 @@
+public import Foundation
+
+/// How bad a finding is.
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Worth knowing.
+    case info
+    /// Worth a look.
+    case low
+    /// Needs an explanation.
+    case medium
+    /// Likely misuse.
+    case high
+    /// Misuse or tampering: act now.
+    case critical
+
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What a finding rests on: the entries, how many, and the orders involved.
+public struct Evidence: Sendable, Codable, Equatable {
+    /// Sequence numbers of the entries (the first 50).
+    public var sequences: [Int64]
+    /// How many entries in all.
+    public var count: Int
+    /// The orders involved (the first 50).
+    public var orders: [String]
+}
+
+/// One suspected misuse (or integrity problem) found in the audit log.
+public struct Finding: Sendable, Codable, Equatable {
+    /// The rule's stable name: `denied-purpose`, `probing`, `bulk-read`, `email-harvesting`,
+    /// `canary`, `off-hours`, `log-integrity`.
+    public var rule: String
+    /// How bad it is.
+    public var severity: Severity
+    /// Who.
+    public var actor: String
+    /// The first entry's time.
+    public var from: Date
+    /// The last entry's time.
+    public var to: Date
+    /// What it rests on.
+    public var evidence: Evidence
+    /// One sentence a shop owner understands.
+    public var explanation: String
+}
