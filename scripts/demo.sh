@@ -54,6 +54,9 @@ step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audi
 "$bin" audit checkpoint --out "$demo/checkpoint.json"
 "$bin" audit verify --checkpoint "$demo/checkpoint.json"
 
+step "buyerguard audit scan --min-severity medium   # finds the marketing attempt"
+"$bin" audit scan --min-severity medium || echo "(exit code $?)"
+
 step "grep for a buyer's email, name and street in every vault file (expect nothing)"
 if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" -e "Viale Monza" "$demo"/vault/* ; then
   echo "plaintext found in the vault files above" >&2
