@@ -36,14 +36,14 @@ struct ScanState {
     let rules: DetectionRules
     var findings: [Finding] = []
 
-    /// Recent denials per actor (times and sequences).
-    var denials: [String: [(Date, Int64, String?)]] = [:]
+    /// Recent denials per actor, oldest first.
+    var denials: [String: SlidingWindow] = [:]
     var probingReported: [String: Date] = [:]
-    /// Recent granted reads per actor: (time, buyer, sequence, order).
-    var reads: [String: [(Date, String, Int64, String?)]] = [:]
+    /// Recent granted reads per actor, oldest first, with a count per buyer.
+    var reads: [String: SlidingWindow] = [:]
     var bulkReported: [String: Date] = [:]
     /// Per actor and day: emails read (sequences) and messages sent.
-    var emailReads: [String: [Int64]] = [:]
+    var emailReads: [String: (count: Int, sequences: [Int64])] = [:]
     var emailOrders: [String: Set<String>] = [:]
     var messagesSent: [String: Int] = [:]
     var dayBounds: [String: (Date, Date)] = [:]
@@ -73,37 +73,37 @@ struct ScanState {
                     evidence: Evidence(sequences: [entry.sequence], count: 1, orders: entry.orderID.map { [$0] } ?? []),
                     explanation: "\(entry.actor) asked for buyer data for \(purpose), which the marketplace forbids; it was refused."))
             }
-            var recent = denials[entry.actor, default: []].filter { entry.time.timeIntervalSince($0.0) <= rules.probingWindow }
-            recent.append((entry.time, entry.sequence, entry.orderID))
-            denials[entry.actor] = recent
-            if recent.count >= rules.probingDenials, probingReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.probingWindow }) ?? true {
+            // Mutated in place: a copy would duplicate the window's arrays on every entry.
+            denials[entry.actor, default: SlidingWindow(length: rules.probingWindow)]
+                .add(time: entry.time, key: "", sequence: entry.sequence, order: entry.orderID)
+            let window = denials[entry.actor]!
+            if window.count >= rules.probingDenials, probingReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.probingWindow }) ?? true {
                 probingReported[entry.actor] = entry.time
                 findings.append(Finding(
-                    rule: "probing", severity: .high, actor: entry.actor, from: recent.first!.0, to: entry.time,
-                    evidence: Evidence(sequences: recent.map(\.1).prefix(50).map { $0 }, count: recent.count, orders: Array(Set(recent.compactMap(\.2))).sorted().prefix(50).map { $0 }),
-                    explanation: "\(entry.actor) was refused \(recent.count) times within \(Int(rules.probingWindow / 60)) minutes: someone trying what is allowed."))
+                    rule: "probing", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
+                    evidence: window.evidence(),
+                    explanation: "\(entry.actor) was refused \(window.count) times within \(Int(rules.probingWindow / 60)) minutes: someone trying what is allowed."))
             }
             return
         }
         guard entry.decision == .granted, let buyer = entry.buyer else { return }
 
         // Bulk reads: distinct buyers in a sliding window.
-        var recent = reads[entry.actor, default: []].filter { entry.time.timeIntervalSince($0.0) <= rules.bulkWindow }
-        recent.append((entry.time, buyer, entry.sequence, entry.orderID))
-        reads[entry.actor] = recent
-        let distinct = Set(recent.map(\.1)).count
-        if distinct >= rules.bulkDistinctBuyers, bulkReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.bulkWindow }) ?? true {
+        reads[entry.actor, default: SlidingWindow(length: rules.bulkWindow)]
+            .add(time: entry.time, key: buyer, sequence: entry.sequence, order: entry.orderID)
+        let window = reads[entry.actor]!
+        if window.distinctKeys >= rules.bulkDistinctBuyers, bulkReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.bulkWindow }) ?? true {
             bulkReported[entry.actor] = entry.time
             findings.append(Finding(
-                rule: "bulk-read", severity: .high, actor: entry.actor, from: recent.first!.0, to: entry.time,
-                evidence: Evidence(sequences: recent.map(\.2).prefix(50).map { $0 }, count: recent.count,
-                                   orders: Array(Set(recent.compactMap(\.3))).sorted().prefix(50).map { $0 }),
-                explanation: "\(entry.actor) read \(distinct) different buyers within \(Int(rules.bulkWindow / 60)) minutes, more than day-to-day work needs."))
+                rule: "bulk-read", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
+                evidence: window.evidence(),
+                explanation: "\(entry.actor) read \(window.distinctKeys) different buyers within \(Int(rules.bulkWindow / 60)) minutes, more than day-to-day work needs."))
         }
 
         if entry.fieldsReleased.contains(ContactField.buyerEmail.rawValue) {
-            emailReads[key, default: []].append(entry.sequence)
-            if let order = entry.orderID { emailOrders[key, default: []].insert(order) }
+            emailReads[key, default: (0, [])].count += 1
+            if emailReads[key]!.sequences.count < 50 { emailReads[key]!.sequences.append(entry.sequence) }
+            if let order = entry.orderID, emailOrders[key, default: []].count < 50 { emailOrders[key, default: []].insert(order) }
             let bounds = dayBounds[key] ?? (entry.time, entry.time)
             dayBounds[key] = (min(bounds.0, entry.time), max(bounds.1, entry.time))
         }
@@ -118,16 +118,16 @@ struct ScanState {
     }
 
     mutating func finish() -> [Finding] {
-        for (key, sequences) in emailReads where sequences.count >= rules.harvestMinimumEmails {
+        for (key, reads) in emailReads where reads.count >= rules.harvestMinimumEmails {
             let sent = messagesSent[key, default: 0]
-            guard Double(sent) < Double(sequences.count) * rules.harvestMessageRatio else { continue }
+            guard Double(sent) < Double(reads.count) * rules.harvestMessageRatio else { continue }
             let actor = String(key.split(separator: "|").first ?? "")
             let bounds = dayBounds[key]!
             findings.append(Finding(
                 rule: "email-harvesting", severity: .high, actor: actor, from: bounds.0, to: bounds.1,
-                evidence: Evidence(sequences: Array(sequences.prefix(50)), count: sequences.count,
-                                   orders: Array(emailOrders[key, default: []]).sorted().prefix(50).map { $0 }),
-                explanation: "\(actor) read \(sequences.count) buyer emails in a day but sent \(sent) messages: emails collected, not used for orders."))
+                evidence: Evidence(sequences: reads.sequences, count: reads.count,
+                                   orders: Array(emailOrders[key, default: []]).sorted()),
+                explanation: "\(actor) read \(reads.count) buyer emails in a day but sent \(sent) messages: emails collected, not used for orders."))
         }
         for (actor, value) in offHours {
             findings.append(Finding(
@@ -153,4 +153,43 @@ extension Calendar {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+}
+
+/// The entries of the last `length` seconds, oldest first, with a count per key (buyer): adding
+/// and expiring are amortised O(1), so a scan stays linear however dense the traffic.
+struct SlidingWindow {
+    let length: TimeInterval
+    private var times: [Date] = []
+    private var keys: [String] = []
+    private var sequences: [Int64] = []
+    private var orders: [String?] = []
+    private var head = 0
+    private var keyCounts: [String: Int] = [:]
+
+    init(length: TimeInterval) { self.length = length }
+
+    var count: Int { times.count - head }
+    var distinctKeys: Int { keyCounts.count }
+    var oldest: Date { times[head] }
+
+    mutating func add(time: Date, key: String, sequence: Int64, order: String?) {
+        while head < times.count, time.timeIntervalSince(times[head]) > length {
+            let old = keys[head]
+            if keyCounts[old] == 1 { keyCounts[old] = nil } else { keyCounts[old]! -= 1 }
+            head += 1
+        }
+        if head > 4096, head * 2 > times.count {  // compact now and then
+            times.removeFirst(head); keys.removeFirst(head); sequences.removeFirst(head); orders.removeFirst(head)
+            head = 0
+        }
+        times.append(time); keys.append(key); sequences.append(sequence); orders.append(order)
+        keyCounts[key, default: 0] += 1
+    }
+
+    /// The first 50 entries in the window, their count and their orders.
+    func evidence() -> Evidence {
+        let range = head..<min(times.count, head + 50)
+        return Evidence(sequences: Array(sequences[range]), count: count,
+                        orders: Array(Set(orders[range].compactMap { $0 })).sorted())
+    }
 }
