@@ -79,8 +79,8 @@ struct ScanState {
             denials[entry.actor, default: SlidingWindow(length: rules.probingWindow)]
                 .add(time: entry.time, key: "", sequence: entry.sequence, order: entry.orderID)
             let window = denials[entry.actor]!
-            if window.count >= rules.probingDenials, probingReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.probingWindow }) ?? true {
-                probingReported[entry.actor] = entry.time
+            if window.count >= rules.probingDenials,
+               Self.firstReport(in: &probingReported, actor: entry.actor, at: entry.time, window: rules.probingWindow) {
                 findings.append(Finding(
                     rule: "probing", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
                     evidence: window.evidence(),
@@ -94,8 +94,8 @@ struct ScanState {
         reads[entry.actor, default: SlidingWindow(length: rules.bulkWindow)]
             .add(time: entry.time, key: buyer, sequence: entry.sequence, order: entry.orderID)
         let window = reads[entry.actor]!
-        if window.distinctKeys >= rules.bulkDistinctBuyers, bulkReported[entry.actor].map({ entry.time.timeIntervalSince($0) > rules.bulkWindow }) ?? true {
-            bulkReported[entry.actor] = entry.time
+        if window.distinctKeys >= rules.bulkDistinctBuyers,
+           Self.firstReport(in: &bulkReported, actor: entry.actor, at: entry.time, window: rules.bulkWindow) {
             findings.append(Finding(
                 rule: "bulk-read", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
                 evidence: window.evidence(),
@@ -117,6 +117,13 @@ struct ScanState {
                 offHours[entry.actor] = (min(current.0, entry.time), max(current.1, entry.time), Array((current.2 + [entry.sequence]).prefix(50)), current.3 + 1)
             }
         }
+    }
+
+    /// Whether a windowed rule may report `actor` now: once per window, so one sweep is one finding.
+    static func firstReport(in reported: inout [String: Date], actor: String, at time: Date, window: TimeInterval) -> Bool {
+        if let last = reported[actor], time.timeIntervalSince(last) <= window { return false }
+        reported[actor] = time
+        return true
     }
 
     mutating func finish() -> [Finding] {

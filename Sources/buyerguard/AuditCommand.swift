@@ -24,18 +24,11 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             guard ["text", "json", "jsonl"].contains(format) else { throw ValidationError("--format is text, json or jsonl") }
             guard let threshold = Severity(rawValue: minSeverity) else { throw ValidationError("--min-severity is info, low, medium, high or critical") }
-            func date(_ text: String?) throws -> Date? {
-                guard let text else { return nil }
-                guard let date = ISO8601DateFormatter().date(from: text) ?? ISO8601DateFormatter.dateOnly.date(from: text) else {
-                    throw ValidationError("'\(text)' is not an ISO 8601 time")
-                }
-                return date
-            }
             var rules = DetectionRules()
             rules.canaryOrders = Set(canary)
             let (log, trustedKey) = try await location.open()
             let findings = try MisuseScanner(rules: rules)
-                .scan(log, filter: AuditFilter(actor: actor, from: try date(from), to: try date(to)), trustedPublicKey: trustedKey)
+                .scan(log, filter: AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to)), trustedPublicKey: trustedKey)
                 .filter { $0.severity >= threshold }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -94,20 +87,13 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard ["table", "jsonl"].contains(format) else { throw ValidationError("--format is table or jsonl") }
-            func date(_ text: String?) throws -> Date? {
-                guard let text else { return nil }
-                guard let date = ISO8601DateFormatter().date(from: text) ?? ISO8601DateFormatter.dateOnly.date(from: text) else {
-                    throw ValidationError("'\(text)' is not an ISO 8601 time")
-                }
-                return date
-            }
             var decisionFilter: AuditDecision?
             if let decision {
                 guard let parsed = AuditDecision(rawValue: decision) else { throw ValidationError("--decision is granted, denied, failed or event") }
                 decisionFilter = parsed
             }
             let filter = AuditFilter(actor: actor, purpose: purpose, orderID: order, buyer: buyer, decision: decisionFilter,
-                                     from: try date(from), to: try date(to))
+                                     from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
             let (log, _) = try await location.open()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

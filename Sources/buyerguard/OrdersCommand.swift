@@ -22,11 +22,7 @@ struct OrdersCommand: AsyncParsableCommand {
         var actor: String = "buyerguard-cli"
 
         func when() throws -> Date {
-            guard let date else { return Date() }
-            guard let parsed = ISO8601DateFormatter().date(from: date) ?? ISO8601DateFormatter.dateOnly.date(from: date) else {
-                throw ValidationError("--date must be ISO 8601, e.g. 2026-11-20T15:00:00Z or 2026-11-20")
-            }
-            return parsed
+            try ISO8601DateFormatter.commandLineDate(date) ?? Date()
         }
 
         func record(_ event: OrderEvent) async throws {
@@ -100,4 +96,13 @@ extension ISO8601DateFormatter {
         formatter.formatOptions = [.withFullDate]
         return formatter
     }()
+
+    /// A time given on the command line: a full ISO 8601 time or a bare date; `nil` for `nil`.
+    static func commandLineDate(_ text: String?) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = ISO8601DateFormatter().date(from: text) ?? dateOnly.date(from: text) else {
+            throw ValidationError("'\(text)' is not an ISO 8601 time (e.g. 2026-11-20T15:00:00Z or 2026-11-20)")
+        }
+        return date
+    }
 }
