@@ -30,8 +30,9 @@ public struct Evidence: Sendable, Codable, Equatable {
 
 /// One suspected misuse (or integrity problem) found in the audit log.
 public struct Finding: Sendable, Codable, Equatable {
-    /// The rule's stable name: `denied-purpose`, `probing`, `bulk-read`, `email-harvesting`,
-    /// `canary`, `off-hours`, `log-integrity`.
+    /// The rule's stable name (``DetectionRules/Rule``): `log-integrity`, `canary`,
+    /// `denied-purpose`, `probing`, `bulk-read`, `email-harvesting`, `unexplained-access`,
+    /// `stale-data`, `baseline`, `off-hours`, `first-time`.
     public var rule: String
     /// How bad it is.
     public var severity: Severity
@@ -45,4 +46,19 @@ public struct Finding: Sendable, Codable, Equatable {
     public var evidence: Evidence
     /// One sentence a shop owner understands.
     public var explanation: String
+}
+
+extension Finding {
+    /// A stable identity for "the same finding" across runs (rule, actor, start and first
+    /// entry), kept in a scan state file so that a daily run reports only new findings.
+    public var fingerprint: String {
+        "\(rule)|\(actor)|\(Int64((from.timeIntervalSince1970 * 1000).rounded()))|\(evidence.sequences.first ?? 0)"
+    }
+
+    /// Most severe first, then oldest first, then by rule and actor.
+    public static func reportOrder(_ a: Finding, _ b: Finding) -> Bool {
+        if a.severity != b.severity { return a.severity > b.severity }
+        if a.from != b.from { return a.from < b.from }
+        return (a.rule, a.actor) < (b.rule, b.actor)
+    }
 }

@@ -1,9 +1,14 @@
 public import BuyerGuard
-import Foundation
+import Dispatch
+public import Foundation
+import Synchronization
 
 /// Reads an audit log and reports, with evidence, who used buyer data for something other than
-/// shipping, order messaging or support. Usable from apps for live alerts as well as from
-/// `buyerguard audit scan`. One pass over the entries; memory grows with actors, not entries.
+/// shipping, order messaging or support. `buyerguard audit scan` runs it; apps can run it too, or
+/// feed entries to a ``MisuseMonitor`` as they are written.
+///
+/// One pass over the entries, in sequence order, while the chain and signatures are verified on
+/// the other core. Memory grows with actors, days and distinct orders, not with entries.
 public struct MisuseScanner: Sendable {
     /// The thresholds.
     public var rules: DetectionRules
@@ -13,176 +18,76 @@ public struct MisuseScanner: Sendable {
         self.rules = rules
     }
 
-    /// Scans `log` (optionally a filtered part of it); the log's integrity is checked first and
-    /// any problem is reported as a critical `log-integrity` finding, listed first.
-    public func scan(_ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil) throws -> [Finding] {
-        var findings: [Finding] = []
-        let verification = try log.verify(trustedPublicKey: trustedPublicKey)
-        for problem in verification.problems {
-            findings.append(Finding(
-                rule: "log-integrity", severity: .critical, actor: "-", from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 0),
-                evidence: Evidence(sequences: [problem.sequence], count: 1, orders: []),
-                explanation: "The audit log was tampered with: \(problem.message) (entry \(problem.sequence))."))
+    /// Scans `log` (optionally a filtered part of it). The log's integrity is checked as well:
+    /// any problem is a critical `log-integrity` finding, listed first.
+    ///
+    /// - Parameters:
+    ///   - trustedPublicKey: the key checkpoints must be signed with (hex), as for ``AuditLog/verify(trustedPublicKey:checkpoint:)``.
+    ///   - now: the time "no checkpoint for too long" is measured against; default: the newest entry's time.
+    /// - Returns: the findings, most severe first, then by time.
+    public func scan(_ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, now: Date? = nil) throws -> [Finding] {
+        // Verification (two threads of its own) and the rules (this one) run side by side.
+        let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let result = Result { try log.verify(trustedPublicKey: trustedPublicKey) }
+            verification.withLock { $0 = result }
         }
-        var state = ScanState(rules: rules)
-        try log.forEachEntry(matching: filter) { state.consume($0) }
-        findings += state.finish()
-        return findings.sorted { ($0.severity, $1.from) > ($1.severity, $0.from) }
+        let symbols = AuditSymbolTable()
+        var state = ScanState(rules: rules, symbols: symbols)
+        let scanned = Result { try log.forEachEvent(matching: filter, symbols: symbols) { state.consume($0) } }
+        group.wait()
+        let report = try verification.withLock { try $0!.get() }
+        try scanned.get()
+
+        var findings = report.problems.map { problem in
+            Finding(rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-",
+                    from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 0),
+                    evidence: Evidence(sequences: [problem.sequence], count: 1, orders: []),
+                    explanation: "The audit log was tampered with: \(problem.message) (entry \(problem.sequence)).")
+        }
+        if report.isIntact, rules.isEnabled(.logIntegrity), let finding = try uncheckpointedTail(log, entries: report.entries, now: now ?? state.lastTime) {
+            findings.append(finding)
+        }
+        return findings + state.finish().sorted(by: Finding.reportOrder)
+    }
+
+    /// `log-integrity` when entries older than the allowed age are covered by no signed checkpoint.
+    func uncheckpointedTail(_ log: AuditLog, entries: Int64, now: Date?) throws -> Finding? {
+        guard let now, entries > 0 else { return nil }
+        let signed = try log.newestCheckpoint()?.entryCount ?? 0
+        guard entries > signed else { return nil }
+        guard let oldest = try log.entry(sequence: signed + 1), now.timeIntervalSince(oldest.time) > rules.checkpointMaxAgeHours * 3600 else { return nil }
+        let hours = Int(now.timeIntervalSince(oldest.time) / 3600)
+        return Finding(
+            rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-", from: oldest.time, to: now,
+            evidence: Evidence(sequences: [signed + 1, entries], count: Int(entries - signed), orders: []),
+            explanation: "Entries \(signed + 1)-\(entries) (the oldest \(hours) hours old) are covered by no signed checkpoint: they could be rewritten unnoticed; run `buyerguard audit checkpoint` daily.")
     }
 }
 
-/// The running state of one scan.
-struct ScanState {
-    let rules: DetectionRules
-    var findings: [Finding] = []
+/// Watches entries as they are written, for live alerts in an app: the rules that look at
+/// moments (canary, probing, bulk reads, sequential walks, first-time behaviour, clock) report at
+/// once; the ones that look at whole days report when the actor's next day begins, or on ``finish()``.
+public final class MisuseMonitor {
+    private var state: ScanState
+    private var reported = 0
 
-    /// Recent denials per actor, oldest first.
-    var denials: [String: SlidingWindow] = [:]
-    var probingReported: [String: Date] = [:]
-    /// Recent granted reads per actor, oldest first, with a count per buyer.
-    var reads: [String: SlidingWindow] = [:]
-    var bulkReported: [String: Date] = [:]
-    /// Per actor and day: emails read (sequences) and messages sent.
-    var emailReads: [String: (count: Int, sequences: [Int64])] = [:]
-    var emailOrders: [String: Set<String>] = [:]
-    var messagesSent: [String: Int] = [:]
-    var dayBounds: [String: (Date, Date)] = [:]
-    var offHours: [String: (Date, Date, [Int64], Int)] = [:]
-
-    init(rules: DetectionRules) { self.rules = rules }
-
-    mutating func consume(_ entry: AuditEntry) {
-        // UTC day and hour by arithmetic: a formatter or calendar per entry was a large share of a scan.
-        let seconds = Int(entry.time.timeIntervalSince1970.rounded(.down))
-        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let key = entry.actor + "|" + String(day)
-        if entry.kind == "message-sent" { messagesSent[key, default: 0] += 1 }
-        guard entry.kind == "access" else { return }
-
-        if let order = entry.orderID, rules.canaryOrders.contains(order) {
-            findings.append(Finding(
-                rule: "canary", severity: .critical, actor: entry.actor, from: entry.time, to: entry.time,
-                evidence: Evidence(sequences: [entry.sequence], count: 1, orders: [order]),
-                explanation: "\(entry.actor) touched canary order \(order), a decoy no legitimate work ever needs."))
-        }
-
-        if entry.decision == .denied {
-            if rules.deniedPurposes, ["purpose-prohibited", "purpose-unrecognized"].contains(entry.reason ?? "") {
-                let purpose = entry.purpose ?? "?"
-                let severe = ["marketing", "export", "promotion", "third-party"].contains(purpose)
-                findings.append(Finding(
-                    rule: "denied-purpose", severity: severe ? .high : .medium, actor: entry.actor, from: entry.time, to: entry.time,
-                    evidence: Evidence(sequences: [entry.sequence], count: 1, orders: entry.orderID.map { [$0] } ?? []),
-                    explanation: "\(entry.actor) asked for buyer data for \(purpose), which the marketplace forbids; it was refused."))
-            }
-            // Mutated in place: a copy would duplicate the window's arrays on every entry.
-            denials[entry.actor, default: SlidingWindow(length: rules.probingWindow)]
-                .add(time: entry.time, key: "", sequence: entry.sequence, order: entry.orderID)
-            let window = denials[entry.actor]!
-            if window.count >= rules.probingDenials,
-               Self.firstReport(in: &probingReported, actor: entry.actor, at: entry.time, window: rules.probingWindow) {
-                findings.append(Finding(
-                    rule: "probing", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
-                    evidence: window.evidence(),
-                    explanation: "\(entry.actor) was refused \(window.count) times within \(Int(rules.probingWindow / 60)) minutes: someone trying what is allowed."))
-            }
-            return
-        }
-        guard entry.decision == .granted, let buyer = entry.buyer else { return }
-
-        // Bulk reads: distinct buyers in a sliding window.
-        reads[entry.actor, default: SlidingWindow(length: rules.bulkWindow)]
-            .add(time: entry.time, key: buyer, sequence: entry.sequence, order: entry.orderID)
-        let window = reads[entry.actor]!
-        if window.distinctKeys >= rules.bulkDistinctBuyers,
-           Self.firstReport(in: &bulkReported, actor: entry.actor, at: entry.time, window: rules.bulkWindow) {
-            findings.append(Finding(
-                rule: "bulk-read", severity: .high, actor: entry.actor, from: window.oldest, to: entry.time,
-                evidence: window.evidence(),
-                explanation: "\(entry.actor) read \(window.distinctKeys) different buyers within \(Int(rules.bulkWindow / 60)) minutes, more than day-to-day work needs."))
-        }
-
-        if entry.fieldsReleased.contains(ContactField.buyerEmail.rawValue) {
-            emailReads[key, default: (0, [])].count += 1
-            if emailReads[key]!.sequences.count < 50 { emailReads[key]!.sequences.append(entry.sequence) }
-            if let order = entry.orderID, emailOrders[key, default: []].count < 50 { emailOrders[key, default: []].insert(order) }
-            let bounds = dayBounds[key] ?? (entry.time, entry.time)
-            dayBounds[key] = (min(bounds.0, entry.time), max(bounds.1, entry.time))
-        }
-
-        if let hours = rules.businessHours {
-            let hour = (seconds - day * 86_400) / 3600
-            if !hours.contains(hour) {
-                let current = offHours[entry.actor] ?? (entry.time, entry.time, [], 0)
-                offHours[entry.actor] = (min(current.0, entry.time), max(current.1, entry.time), Array((current.2 + [entry.sequence]).prefix(50)), current.3 + 1)
-            }
-        }
+    /// A monitor with `rules`.
+    public init(rules: DetectionRules = DetectionRules()) {
+        state = ScanState(rules: rules, symbols: AuditSymbolTable())
     }
 
-    /// Whether a windowed rule may report `actor` now: once per window, so one sweep is one finding.
-    static func firstReport(in reported: inout [String: Date], actor: String, at time: Date, window: TimeInterval) -> Bool {
-        if let last = reported[actor], time.timeIntervalSince(last) <= window { return false }
-        reported[actor] = time
-        return true
+    /// Takes the next entry (in sequence order); returns the findings it completes.
+    public func observe(_ entry: AuditEntry) -> [Finding] {
+        state.consume(AuditEvent(entry, symbols: state.symbols))
+        defer { reported = state.findings.count }
+        return Array(state.findings[reported...])
     }
 
-    mutating func finish() -> [Finding] {
-        for (key, reads) in emailReads where reads.count >= rules.harvestMinimumEmails {
-            let sent = messagesSent[key, default: 0]
-            guard Double(sent) < Double(reads.count) * rules.harvestMessageRatio else { continue }
-            let actor = String(key.split(separator: "|").first ?? "")
-            let bounds = dayBounds[key]!
-            findings.append(Finding(
-                rule: "email-harvesting", severity: .high, actor: actor, from: bounds.0, to: bounds.1,
-                evidence: Evidence(sequences: reads.sequences, count: reads.count,
-                                   orders: Array(emailOrders[key, default: []]).sorted()),
-                explanation: "\(actor) read \(reads.count) buyer emails in a day but sent \(sent) messages: emails collected, not used for orders."))
-        }
-        for (actor, value) in offHours {
-            findings.append(Finding(
-                rule: "off-hours", severity: .low, actor: actor, from: value.0, to: value.1,
-                evidence: Evidence(sequences: value.2, count: value.3, orders: []),
-                explanation: "\(actor) read buyer data \(value.3) times outside business hours."))
-        }
-        return findings
-    }
-}
-
-/// The entries of the last `length` seconds, oldest first, with a count per key (buyer): adding
-/// and expiring are amortised O(1), so a scan stays linear however dense the traffic.
-struct SlidingWindow {
-    let length: TimeInterval
-    private var times: [Date] = []
-    private var keys: [String] = []
-    private var sequences: [Int64] = []
-    private var orders: [String?] = []
-    private var head = 0
-    private var keyCounts: [String: Int] = [:]
-
-    init(length: TimeInterval) { self.length = length }
-
-    var count: Int { times.count - head }
-    var distinctKeys: Int { keyCounts.count }
-    var oldest: Date { times[head] }
-
-    mutating func add(time: Date, key: String, sequence: Int64, order: String?) {
-        while head < times.count, time.timeIntervalSince(times[head]) > length {
-            let old = keys[head]
-            if keyCounts[old] == 1 { keyCounts[old] = nil } else { keyCounts[old]! -= 1 }
-            head += 1
-        }
-        if head > 4096, head * 2 > times.count {  // compact now and then
-            times.removeFirst(head); keys.removeFirst(head); sequences.removeFirst(head); orders.removeFirst(head)
-            head = 0
-        }
-        times.append(time); keys.append(key); sequences.append(sequence); orders.append(order)
-        keyCounts[key, default: 0] += 1
-    }
-
-    /// The first 50 entries in the window, their count and their orders.
-    func evidence() -> Evidence {
-        let range = head..<min(times.count, head + 50)
-        return Evidence(sequences: Array(sequences[range]), count: count,
-                        orders: Array(Set(orders[range].compactMap { $0 })).sorted())
+    /// What the open days and the rules that need the whole history find so far; the monitor can
+    /// go on observing afterwards (a later call reports them again, with what came since).
+    public func finish() -> [Finding] {
+        Array(state.finish()[state.findings.count...])
     }
 }

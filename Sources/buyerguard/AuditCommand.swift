@@ -11,50 +11,84 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find misuse in the audit log: denied purposes, probing, bulk reads, email harvesting, canaries, off-hours reads.",
-            discussion: "Exit codes: 0 no finding at or above --min-severity; 8 findings; 5 the log failed its integrity check.")
+            abstract: "Find misuse in the audit log: marketing exports, email harvesting, sweeps, probing, canaries, unexplained or stale reads, unusual days.",
+            discussion: """
+                Rules and their settings: docs/detection.md. Exit codes: 0 no (new) finding at or above --min-severity; \
+                8 findings; 5 the log failed its integrity check; 64 usage; 65 a malformed rules, state or canary file.
+                """)
         @OptionGroup var location: LogLocation
         @Option(help: "Only this actor.") var actor: String?
         @Option(help: "From this time (ISO 8601).") var from: String?
         @Option(help: "Before this time (ISO 8601).") var to: String?
         @Option(help: "Report findings at or above: info, low, medium, high, critical.") var minSeverity: String = "low"
+        @Option(help: ArgumentHelp("Rules file (TOML): thresholds, business hours, rules switched off.", valueName: "file"))
+        var rules: String?
+        @Option(help: ArgumentHelp("Canary list written by `canary add` (one order id a line).", valueName: "file"))
+        var canaries: String?
         @Option(parsing: .upToNextOption, help: "Canary order ids: any access to one is critical.") var canary: [String] = []
+        @Option(help: ArgumentHelp("State file: report only findings earlier runs with this file did not (for cron).", valueName: "file"))
+        var state: String?
         @Option(help: ArgumentHelp("text, json or jsonl.", valueName: "format")) var format: String = "text"
 
         func run() async throws {
             guard ["text", "json", "jsonl"].contains(format) else { throw ValidationError("--format is text, json or jsonl") }
             guard let threshold = Severity(rawValue: minSeverity) else { throw ValidationError("--min-severity is info, low, medium, high or critical") }
-            var rules = DetectionRules()
-            rules.canaryOrders = Set(canary)
+            var detection = try rules.map { try DetectionRules(contentsOf: URL(fileURLWithPath: $0)) } ?? DetectionRules()
+            detection.canaryOrders.formUnion(canary)
+            if let canaries { detection.canaryOrders.formUnion(try CanaryCommand.readList(canaries)) }
+            var ledger = try state.map { try ReportedFindings(contentsOf: URL(fileURLWithPath: $0)) }
+            let filter = AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
+
             let (log, trustedKey) = try await location.open()
-            let findings = try MisuseScanner(rules: rules)
-                .scan(log, filter: AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to)), trustedPublicKey: trustedKey)
+            var findings = try MisuseScanner(rules: detection).scan(log, filter: filter, trustedPublicKey: trustedKey)
                 .filter { $0.severity >= threshold }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
+            if let state, ledger != nil {
+                findings = ledger!.takeNew(findings, now: Date())
+                try ledger!.write(to: URL(fileURLWithPath: state))
+            }
             switch format {
             case "json":
                 print(try JSONOutput.encode(findings))
             case "jsonl":
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
                 for finding in findings { print(String(decoding: try encoder.encode(finding), as: UTF8.self)) }
             default:
-                if findings.isEmpty { print("no findings at or above \(threshold.rawValue)") }
-                let times = ISO8601DateFormatter()
-                for severity in Severity.allCases.reversed() {
-                    let group = findings.filter { $0.severity == severity }
-                    guard !group.isEmpty else { continue }
-                    print("\(severity.rawValue.uppercased()) (\(group.count))")
-                    for finding in group {
-                        print("  [\(finding.rule)] \(finding.actor), \(times.string(from: finding.from)) – \(times.string(from: finding.to))")
-                        print("    \(finding.explanation)")
-                        print("    evidence: \(finding.evidence.count) entries (\(finding.evidence.sequences.prefix(10).map(String.init).joined(separator: ", "))\(finding.evidence.count > 10 ? ", ..." : ""))"
-                              + (finding.evidence.orders.isEmpty ? "" : "; orders \(finding.evidence.orders.prefix(5).joined(separator: ", "))\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
+                printReport(findings, threshold: threshold)
+            }
+            if findings.contains(where: { $0.rule == DetectionRules.Rule.logIntegrity.rawValue }) {
+                throw ExitStatus.auditTampered.exitCode
+            }
+            if !findings.isEmpty { throw ExitStatus.findings.exitCode }
+        }
+
+        /// Grouped by severity, then by actor, with the evidence under each finding.
+        func printReport(_ findings: [Finding], threshold: Severity) {
+            if findings.isEmpty { print("no \(state == nil ? "" : "new ")findings at or above \(threshold.rawValue)"); return }
+            let times = ISO8601DateFormatter()
+            for severity in Severity.allCases.reversed() {
+                let group = findings.filter { $0.severity == severity }
+                guard !group.isEmpty else { continue }
+                print("\(severity.rawValue.uppercased()) (\(group.count))")
+                let actors = group.map(\.actor).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                for actor in actors {
+                    print("  \(actor)")
+                    for finding in group where finding.actor == actor {
+                        print("    [\(finding.rule)] \(times.string(from: finding.from)) – \(times.string(from: finding.to))")
+                        print("      \(finding.explanation)")
+                        let sequences = finding.evidence.sequences.prefix(10).map(String.init).joined(separator: ", ")
+                        let orders = finding.evidence.orders.prefix(5).joined(separator: ", ")
+                        print("      evidence: \(finding.evidence.count) entries (\(sequences)\(finding.evidence.count > 10 ? ", ..." : ""))"
+                              + (orders.isEmpty ? "" : "; orders \(orders)\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
                     }
                 }
             }
-            if findings.contains(where: { $0.rule == "log-integrity" }) { throw ExitStatus.auditTampered.exitCode }
-            if !findings.isEmpty { throw ExitStatus.findings.exitCode }
+            let counts = Severity.allCases.reversed().compactMap { severity -> String? in
+                let count = findings.filter { $0.severity == severity }.count
+                return count == 0 ? nil : "\(count) \(severity.rawValue)"
+            }
+            print("\(findings.count) findings: \(counts.joined(separator: ", "))")
         }
     }
 

@@ -536,7 +536,7 @@ import Testing
         #expect(try cli.run(["access", "--vault", vault, "--purpose", "marketing", "--order", order, "--actor", "newsletter-tool"]).status == 6)
         let scan = try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "medium"])
         #expect(scan.status == 8)
-        #expect(scan.stdout.contains("HIGH (1)") && scan.stdout.contains("[denied-purpose] newsletter-tool"))
+        #expect(scan.stdout.contains("HIGH (1)") && scan.stdout.contains("  newsletter-tool\n    [denied-purpose]"), "\(scan.stdout)")
         let jsonl = try cli.run(["audit", "scan", "--vault", vault, "--format", "jsonl", "--min-severity", "medium"])
         let finding = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as? [String: Any]
         #expect(finding?["rule"] as? String == "denied-purpose" && finding?["severity"] as? String == "high")

@@ -15,7 +15,8 @@ import Testing
         fixture.clock.advance(by: 10 * 3600)
         var orders: [MarketplaceOrder] = []
         for number in 0..<buyers {
-            var order = try MarketplaceOrder.sample(String(format: "407-%07d-0000000", number), email: "s\(number)@marketplace.amazon.it")
+            // Ids in no particular order, as the marketplace's are (reads in id order are a walk of their own).
+            var order = try MarketplaceOrder.sample(String(format: "407-%07d-0000000", (number * 7_919 + 13) % 10_007), email: "s\(number)@marketplace.amazon.it")
             order.purchaseDate = fixture.clock.now
             orders.append(order)
         }

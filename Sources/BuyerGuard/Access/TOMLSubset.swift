@@ -1,30 +1,40 @@
 /// The part of TOML that policy and rules files use: `[table]` and `[dotted.table]` headers,
 /// `key = value` with bare or quoted keys, and values that are strings, integers, booleans or
-/// one-line arrays of strings; `#` comments. Anything else is an error naming the line.
+/// decimal numbers or one-line arrays of strings; `#` comments. Anything else is an error naming the line.
+/// Shared (as SPI) with `BuyerGuardDetect`, whose rules file uses the same subset.
 ///
 /// (TOMLKit, the Swift TOML library, depends on a package this project cannot fetch; this subset
 /// covers every file BuyerGuard reads and refuses the rest rather than misreading it.)
-struct TOMLSubset {
-    enum Value: Equatable {
+@_spi(Configuration)
+public struct TOMLSubset: Sendable {
+    /// One value.
+    public enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
+        case number(Double)
         case bool(Bool)
         case strings([String])
 
-        func string(_ key: String, file: String) throws -> String {
+        public func string(_ key: String, file: String) throws -> String {
             guard case .string(let value) = self else { throw mismatch(key, "a string", file) }
             return value
         }
-        func integer(_ key: String, file: String) throws -> Int {
+        public func integer(_ key: String, file: String) throws -> Int {
             guard case .integer(let value) = self else { throw mismatch(key, "a whole number", file) }
             return value
         }
-        func bool(_ key: String, file: String) throws -> Bool {
+        public func bool(_ key: String, file: String) throws -> Bool {
             guard case .bool(let value) = self else { throw mismatch(key, "true or false", file) }
             return value
         }
-        func strings(_ key: String, file: String) throws -> [String] {
+        public func strings(_ key: String, file: String) throws -> [String] {
             guard case .strings(let value) = self else { throw mismatch(key, "an array of strings", file) }
+            return value
+        }
+        /// A whole or decimal number.
+        public func number(_ key: String, file: String) throws -> Double {
+            if case .integer(let value) = self { return Double(value) }
+            guard case .number(let value) = self else { throw mismatch(key, "a number", file) }
             return value
         }
         private func mismatch(_ key: String, _ expected: String, _ file: String) -> BuyerGuardError {
@@ -33,12 +43,15 @@ struct TOMLSubset {
     }
 
     /// Keys and values in file order, by table name ("" for the top level).
-    private(set) var tables: [String: [(String, Value)]] = ["": []]
-    private(set) var tableNames: [String] = []
+    public private(set) var tables: [String: [(String, Value)]] = ["": []]
+    /// Table names in file order.
+    public private(set) var tableNames: [String] = []
 
-    func table(_ name: String) -> [(String, Value)] { tables[name] ?? [] }
+    /// The keys and values of table `name` ("" for the top level), in file order.
+    public func table(_ name: String) -> [(String, Value)] { tables[name] ?? [] }
 
-    static func parse(_ text: String, file: String) throws -> TOMLSubset {
+    /// Parses `text`; errors name `file` and the line.
+    public static func parse(_ text: String, file: String) throws -> TOMLSubset {
         var document = TOMLSubset()
         var current = ""
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -152,8 +165,10 @@ struct TOMLSubset {
                 while let c = peek, !(c == " " || c == "\t" || c == "#") { word.append(c); index += 1 }
                 if word == "true" { return .bool(true) }
                 if word == "false" { return .bool(false) }
-                if let number = Int(word.replacingOccurrences(of: "_", with: "")) { return .integer(number) }
-                throw error("unsupported value '\(word.prefix(20))' (strings, whole numbers, true/false and string arrays only)")
+                let digits = word.replacingOccurrences(of: "_", with: "")
+                if let number = Int(digits) { return .integer(number) }
+                if digits.contains("."), let number = Double(digits), number.isFinite { return .number(number) }
+                throw error("unsupported value '\(word.prefix(20))' (strings, numbers, true/false and string arrays only)")
             }
         }
     }

@@ -193,16 +193,14 @@ public final class AuditLog: Sendable {
 
     /// Calls `body` with each entry matching `filter`, in sequence order.
     public func forEachEntry(matching filter: AuditFilter = AuditFilter(), _ body: (AuditEntry) throws -> Void) throws {
-        var conditions: [String] = []
+        let (whereClause, values) = filter.sqlCondition
         var arguments: StatementArguments = []
-        if let actor = filter.actor { conditions.append("actor = ?"); arguments += [actor] }
-        if let purpose = filter.purpose { conditions.append("purpose = ?"); arguments += [purpose] }
-        if let order = filter.orderID { conditions.append("order_id = ?"); arguments += [order] }
-        if let buyer = filter.buyer { conditions.append("buyer = ?"); arguments += [buyer] }
-        if let decision = filter.decision { conditions.append("decision = ?"); arguments += [decision.rawValue] }
-        if let from = filter.from { conditions.append("time_ms >= ?"); arguments += [Int64(from.timeIntervalSince1970 * 1000)] }
-        if let to = filter.to { conditions.append("time_ms < ?"); arguments += [Int64(to.timeIntervalSince1970 * 1000)] }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        for value in values {
+            switch value {
+            case .text(let text): arguments += [text]
+            case .integer(let integer): arguments += [integer]
+            }
+        }
         try database.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM entries \(whereClause) ORDER BY seq", arguments: arguments)
             while let row = try rows.next() { try body(Self.entry(from: row)) }

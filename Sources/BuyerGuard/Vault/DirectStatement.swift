@@ -66,7 +66,7 @@ extension Statement {
 }
 
 /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes (the C macro does not import into Swift).
-private let directTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+let directTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// Reads column `index` of the current row as bytes.
 func directBlob(_ statement: SQLiteStatement, _ index: Int32) -> Data? {

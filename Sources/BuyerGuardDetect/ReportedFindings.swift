@@ -1,0 +1,59 @@
+import BuyerGuard
+public import Foundation
+
+/// What earlier scans already reported, kept in a small JSON file so that a daily cron run of
+/// `buyerguard audit scan --state FILE` reports only new findings.
+///
+/// The file holds fingerprints (``Finding/fingerprint``: rule, actor, start time, first entry)
+/// and when each was first reported; no personal data. It is replaced atomically, so a scan
+/// killed halfway leaves the previous state. Fingerprints older than ``retention`` are dropped.
+public struct ReportedFindings: Sendable, Codable, Equatable {
+    /// Format version of the file.
+    public var version = 1
+    /// Fingerprint → when it was first reported.
+    public var reported: [String: Date] = [:]
+
+    /// How long a fingerprint is remembered: 400 days, longer than any scan window.
+    public static let retention: TimeInterval = 400 * 86_400
+
+    /// An empty state.
+    public init() {}
+
+    /// Reads `url`; a missing file is an empty state (the first run), anything unreadable an error.
+    public init(contentsOf url: URL) throws {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            self = try decoder.decode(Self.self, from: Data(contentsOf: url))
+        } catch {
+            throw BuyerGuardError(.malformedInput, "the scan state file is not one BuyerGuard wrote (delete it to start over)",
+                                  location: url.path, underlying: "\(error)")
+        }
+        guard version == 1 else {
+            throw BuyerGuardError(.unsupportedFormat, "scan state file version \(version) is newer than this BuyerGuard", location: url.path)
+        }
+    }
+
+    /// The findings not reported before, and records them as reported at `now`.
+    /// Integrity findings are always returned: a damaged log stays damaged.
+    public mutating func takeNew(_ findings: [Finding], now: Date) -> [Finding] {
+        reported = reported.filter { now.timeIntervalSince($0.value) < Self.retention }
+        return findings.filter { finding in
+            if finding.rule == DetectionRules.Rule.logIntegrity.rawValue { return true }
+            return reported.updateValue(reported[finding.fingerprint] ?? now, forKey: finding.fingerprint) == nil
+        }
+    }
+
+    /// Writes the state to `url` atomically (a temporary file beside it, then a rename).
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            try encoder.encode(self).write(to: url, options: .atomic)
+        } catch {
+            throw BuyerGuardError(.io, "cannot write the scan state file", location: url.path, underlying: "\(error)")
+        }
+    }
+}

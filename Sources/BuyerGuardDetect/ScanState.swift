@@ -1,0 +1,589 @@
+import BuyerGuard
+import Foundation
+
+/// The running state of one scan: every rule, fed one event at a time.
+///
+/// Rules that look at a moment (canary, probing, bulk windows, walks, first-time behaviour, the
+/// clock) report as the event arrives. Rules that look at a day (denied purposes, harvesting,
+/// unexplained and stale reads, off-hours, the busiest hour) report when the actor's day closes.
+/// Rules that need everything (baselines, peers, support cases, the seller's daily volume) report
+/// in ``finish()``.
+struct ScanState {
+    let rules: DetectionRules
+    let symbols: AuditSymbolTable
+    var findings: [Finding] = []
+
+    private var actorSlots: [Int32: Int] = [:]
+    private var actors: [ActorState] = []
+    private var cases: [Int32: SupportCase] = [:]
+    /// (actor slot, order) pairs with a message sent: a support case that was answered.
+    private var answered = Set<Int64>()
+    /// Distinct orders read by anyone, per day (the seller's volume).
+    private var dayOrders: [Int: Int] = [:]
+    private var currentDay = Int.min
+    private var currentDayOrders = Set<Int32>()
+    private var lastMillis = Int64.min
+    private var firstMillis: Int64?
+    private var canaries: Set<Int32>
+    private let learningMillis: Int64
+    private let offsetSeconds: Int
+
+    // Symbols compared on every event.
+    private let access, messageSent, granted, shipping, messaging, support: Int32
+    private let unshipped, pending, shipped, delivered, returned, refunded, cancelled: Int32
+    private let orderUnavailable, shipmentDelay, returnConfirmation, refundConfirmation: Int32
+    private let prohibited, unrecognized, retentionEnded, purged, shippingWindowClosed: Int32
+    private var fieldMasks: [Int32: UInt32] = [:]
+    private static let emailBit = bit(.buyerEmail)
+
+    init(rules: DetectionRules, symbols: AuditSymbolTable) {
+        self.rules = rules
+        self.symbols = symbols
+        func s(_ text: String) -> Int32 { symbols.intern(text) }
+        access = s("access"); messageSent = s("message-sent"); granted = s("granted")
+        shipping = s("shipping"); messaging = s("order-messaging"); support = s("customer-support")
+        unshipped = s("unshipped"); pending = s("pending"); shipped = s("shipped"); delivered = s("delivered")
+        returned = s("returned"); refunded = s("refunded"); cancelled = s("cancelled")
+        orderUnavailable = s(MessageKind.orderUnavailable.rawValue); shipmentDelay = s(MessageKind.shipmentDelay.rawValue)
+        returnConfirmation = s(MessageKind.returnConfirmation.rawValue); refundConfirmation = s(MessageKind.refundConfirmation.rawValue)
+        prohibited = s("purpose-prohibited"); unrecognized = s("purpose-unrecognized")
+        retentionEnded = s("retention-ended"); purged = s("purged"); shippingWindowClosed = s("shipping-window-closed")
+        canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
+        learningMillis = Int64(rules.learningDays) * 86_400_000
+        offsetSeconds = rules.utcOffsetHours * 3600
+    }
+
+    /// The newest entry's time.
+    var lastTime: Date? { lastMillis == .min ? nil : Self.date(lastMillis) }
+
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+
+    // MARK: Consuming
+
+    mutating func consume(_ event: AuditEvent) {
+        if lastMillis != .min, event.timeMillis < lastMillis - Int64(rules.clockToleranceSeconds * 1000), rules.isEnabled(.logIntegrity) {
+            let back = Double(lastMillis - event.timeMillis) / 1000
+            findings.append(Finding(
+                rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: symbols[event.actor],
+                from: Self.date(event.timeMillis), to: Self.date(lastMillis),
+                evidence: Evidence(sequences: [event.sequence - 1, event.sequence], count: 1, orders: []),
+                explanation: "The clock went backwards by \(String(format: "%.0f", back)) s at entry \(event.sequence): entries written with a wrong clock, or moved."))
+        }
+        lastMillis = max(lastMillis, event.timeMillis)
+        if firstMillis == nil { firstMillis = event.timeMillis }
+
+        // Local day and hour by arithmetic: a calendar per entry was a large share of a scan.
+        let seconds = Int(event.timeMillis >= 0 ? event.timeMillis / 1000 : (event.timeMillis - 999) / 1000) + offsetSeconds
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let hour = (seconds - day * 86_400) / 3600
+        if day != currentDay {
+            if currentDay != .min { dayOrders[currentDay] = currentDayOrders.count }
+            currentDay = day
+            currentDayOrders.removeAll(keepingCapacity: true)
+        }
+
+        let slot = self.slot(for: event.actor)
+        if actors[slot].day != day { closeDay(slot, next: day) }
+        if event.kind == messageSent {
+            actors[slot].dayMessages += 1
+            if event.order >= 0 { answered.insert(Int64(slot) << 32 | Int64(event.order)) }
+            return
+        }
+        guard event.kind == access else {
+            // Order events (shipped, delivered, ...) measure the seller's volume for the baselines.
+            if event.order >= 0 { actors[slot].dayTouched.insert(event.order) }
+            return
+        }
+        if event.role >= 0 { actors[slot].role = event.role }
+
+        if event.order >= 0, canaries.contains(event.order), rules.isEnabled(.canary) {
+            findings.append(Finding(
+                rule: DetectionRules.Rule.canary.rawValue, severity: .critical, actor: symbols[event.actor],
+                from: Self.date(event.timeMillis), to: Self.date(event.timeMillis),
+                evidence: Evidence(sequences: [event.sequence], count: 1, orders: [symbols[event.order]]),
+                explanation: "\(symbols[event.actor]) \(event.decision == .granted ? "read" : "asked for") canary order \(symbols[event.order]), a decoy no legitimate work ever needs."))
+        }
+        firstTime(event, slot: slot)
+
+        if event.decision == .denied {
+            denied(event, slot: slot)
+            return
+        }
+        guard event.decision == .granted, event.buyer >= 0 else { return }
+        if event.order >= 0 {
+            currentDayOrders.insert(event.order)
+            actors[slot].dayTouched.insert(event.order)
+        }
+        read(event, slot: slot, hour: hour)
+    }
+
+    private mutating func slot(for actor: Int32) -> Int {
+        if let slot = actorSlots[actor] { return slot }
+        actorSlots[actor] = actors.count
+        actors.append(ActorState(name: actor, probingWindow: rules.probingWindow, bulkWindow: rules.bulkWindow))
+        return actors.count - 1
+    }
+
+    private mutating func denied(_ event: AuditEvent, slot: Int) {
+        if event.reason == prohibited || event.reason == unrecognized {
+            actors[slot].dayDenied[event.purpose, default: Tally()].add(event)
+        } else if event.reason == retentionEnded || event.reason == purged {
+            actors[slot].dayStalePast.add(event)
+        } else if event.reason == shippingWindowClosed {
+            actors[slot].dayUnexplained.add(event)
+        }
+        // Mutated in place: a copy would duplicate the window's arrays on every entry.
+        actors[slot].denials.add(event, key: -1)
+        let window = actors[slot].denials
+        if rules.isEnabled(.probing), window.count >= rules.probingDenials,
+           Self.firstReport(&actors[slot].probingReported, at: event.timeMillis, window: rules.probingWindow) {
+            findings.append(Finding(
+                rule: DetectionRules.Rule.probing.rawValue, severity: .high, actor: symbols[event.actor],
+                from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
+                explanation: "\(symbols[event.actor]) was refused \(window.count) times within \(Self.minutes(rules.probingWindow)): someone trying what is allowed."))
+        }
+    }
+
+    private mutating func read(_ event: AuditEvent, slot: Int, hour: Int) {
+        let name = symbols[event.actor]
+        // Bulk reads: distinct buyers in a sliding window.
+        actors[slot].reads.add(event, key: event.buyer)
+        let window = actors[slot].reads
+        if rules.isEnabled(.bulkRead), window.distinctKeys >= rules.bulkDistinctBuyers,
+           Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
+            findings.append(Finding(
+                rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
+                from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
+                explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)), more than day-to-day work needs."))
+        }
+        walk(event, slot: slot)
+
+        // The day's and the hour's distinct buyers.
+        if actors[slot].dayBuyers.insert(event.buyer).inserted { actors[slot].dayReads.add(event) }
+        if actors[slot].hour != hour {
+            actors[slot].closeHour()
+            actors[slot].hour = hour
+        }
+        if actors[slot].hourBuyers.insert(event.buyer).inserted { actors[slot].hourReads.add(event) }
+
+        if fieldMask(event.fieldsReleased) & Self.emailBit != 0 { actors[slot].dayEmails.add(event) }
+
+        // Unexplained by the order's state.
+        if event.purpose == shipping {
+            if event.daysSinceDelivery >= rules.shippingDaysAfterDelivery { actors[slot].dayUnexplained.add(event) }
+        } else if event.purpose == messaging {
+            let status = event.orderStatus
+            let unexplained = switch event.messageKind {
+            case orderUnavailable, shipmentDelay: status == shipped || status == delivered || status == returned || status == refunded
+            case returnConfirmation: status != returned && status != refunded
+            case refundConfirmation: status != refunded
+            default: false
+            }
+            if unexplained { actors[slot].dayUnexplained.add(event) }
+        } else if event.purpose == support, event.caseID >= 0 {
+            cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, limit: rules.caseMaxBuyers + 1)
+        }
+
+        // Near or past the retention end.
+        let remaining = event.daysSinceDelivery >= 0
+            ? rules.retentionDaysAfterDelivery - Int(event.daysSinceDelivery)
+            : event.daysSincePurchase >= 0 ? rules.retentionDaysWithoutDelivery - Int(event.daysSincePurchase) : Int.max
+        if remaining < 0 {
+            actors[slot].dayStalePast.add(event)
+        } else if remaining <= rules.staleWithinDays {
+            actors[slot].dayStaleNear.add(event)
+        }
+
+        if !rules.businessHours.contains(hour) { actors[slot].dayOffHours.add(event) }
+    }
+
+    /// Reads that walk the order list: distinct orders in increasing order-id order.
+    private mutating func walk(_ event: AuditEvent, slot: Int) {
+        guard event.order >= 0, event.order != actors[slot].lastOrder else { return }
+        let previous = actors[slot].lastOrder
+        actors[slot].lastOrder = event.order
+        if previous >= 0, symbols[event.order] > symbols[previous] {
+            actors[slot].run.add(event)
+        } else {
+            actors[slot].run = Tally()
+            actors[slot].run.add(event)
+            actors[slot].runReported = false
+        }
+        let run = actors[slot].run
+        if rules.isEnabled(.bulkRead), run.count >= rules.sequentialRun, !actors[slot].runReported {
+            actors[slot].runReported = true
+            let name = symbols[event.actor]
+            findings.append(Finding(
+                rule: DetectionRules.Rule.bulkRead.rawValue, severity: .medium, actor: name,
+                from: Self.date(run.from), to: Self.date(run.to), evidence: run.evidence(symbols),
+                explanation: "\(name) read \(run.count) orders one after another in order-id order: a walk through the order list, not work on particular orders."))
+        }
+    }
+
+    /// A new actor, channel or field, once the learning days are over.
+    private mutating func firstTime(_ event: AuditEvent, slot: Int) {
+        let mask = event.decision == .granted ? fieldMask(event.fieldsReleased) : 0
+        let learning = event.timeMillis - (firstMillis ?? event.timeMillis) < learningMillis
+        var news: [String] = []
+        if !actors[slot].seen {
+            actors[slot].seen = true
+            if !learning { news.append("first appearance of this actor") }
+        } else {
+            if event.channel >= 0, !actors[slot].channels.contains(event.channel), !learning {
+                news.append("first use of the \(symbols[event.channel]) channel")
+            }
+            let newFields = mask & ~actors[slot].fields
+            if newFields != 0, !learning {
+                news.append("first read of \(ContactField.allCases.filter { newFields & Self.bit($0) != 0 }.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if event.channel >= 0 { actors[slot].channels.insert(event.channel) }
+        actors[slot].fields |= mask
+        guard !news.isEmpty, rules.isEnabled(.firstTime) else { return }
+        let name = symbols[event.actor]
+        findings.append(Finding(
+            rule: DetectionRules.Rule.firstTime.rawValue, severity: .low, actor: name,
+            from: Self.date(event.timeMillis), to: Self.date(event.timeMillis),
+            evidence: Evidence(sequences: [event.sequence], count: 1, orders: event.order >= 0 ? [symbols[event.order]] : []),
+            explanation: "\(name): \(news.joined(separator: "; ")) (\(event.decision == .granted ? "granted" : event.decision.rawValue)); check that it was expected."))
+    }
+
+    private static func bit(_ field: ContactField) -> UInt32 { 1 << UInt32(ContactField.allCases.firstIndex(of: field)!) }
+
+    /// The released fields of a list symbol as a bit mask (computed once per distinct list).
+    private mutating func fieldMask(_ list: Int32) -> UInt32 {
+        guard list >= 0 else { return 0 }
+        if let mask = fieldMasks[list] { return mask }
+        var mask: UInt32 = 0
+        for name in symbols[list].split(separator: ",") {
+            if let field = ContactField(rawValue: String(name)) { mask |= Self.bit(field) }
+        }
+        fieldMasks[list] = mask
+        return mask
+    }
+
+    /// Whether a windowed rule may report now: once per window, so one sweep is one finding.
+    static func firstReport(_ last: inout Int64, at time: Int64, window: TimeInterval) -> Bool {
+        if last != .min, time - last <= Int64(window * 1000) { return false }
+        last = time
+        return true
+    }
+
+    static func minutes(_ seconds: TimeInterval) -> String {
+        seconds < 120 ? "\(Int(seconds)) seconds" : "\(Int(seconds / 60)) minutes"
+    }
+
+    // MARK: Days
+
+    /// Reports the day an actor just finished and starts the next.
+    private mutating func closeDay(_ slot: Int, next: Int) {
+        defer { actors[slot].startDay(next) }
+        guard actors[slot].day != .min else { return }
+        actors[slot].closeHour()
+        let state = actors[slot]
+        let name = symbols[state.name]
+
+        for (purpose, tally) in state.dayDenied.sorted(by: { $0.value.from < $1.value.from }) where rules.isEnabled(.deniedPurpose) {
+            let purposeName = purpose >= 0 ? symbols[purpose] : "an unnamed purpose"
+            let times = tally.count == 1 ? "" : " \(tally.count) times"
+            add(.deniedPurpose, rules.severePurposes.contains(purposeName) ? .high : .medium, name, tally,
+                "\(name) asked for buyer data for \(purposeName)\(times), which the marketplace forbids; it was refused.")
+        }
+        let emails = state.dayEmails
+        if rules.isEnabled(.emailHarvesting), emails.count >= rules.harvestMinimumEmails,
+           Double(state.dayMessages) < Double(emails.count) * rules.harvestMessageRatio {
+            add(.emailHarvesting, .high, name, emails,
+                "\(name) read \(emails.count) buyer emails in a day but sent \(state.dayMessages) messages: emails collected, not used for orders.")
+        }
+        if rules.isEnabled(.unexplainedAccess), state.dayUnexplained.count > 0 {
+            let tally = state.dayUnexplained
+            add(.unexplainedAccess, tally.count >= rules.unexplainedMediumCount ? .medium : .low, name, tally,
+                "\(name) read or asked for \(tally.count) orders whose state does not call for it (shipping data long after delivery, messages no order event asked for).")
+        }
+        if rules.isEnabled(.staleData) {
+            if state.dayStalePast.count > 0 {
+                add(.staleData, .medium, name, state.dayStalePast,
+                    "\(name) read or asked for \(state.dayStalePast.count) orders past their retention end, data that should no longer be used.")
+            }
+            if state.dayStaleNear.count > 0 {
+                add(.staleData, .low, name, state.dayStaleNear,
+                    "\(name) read \(state.dayStaleNear.count) orders within \(rules.staleWithinDays) days of their retention end.")
+            }
+        }
+        if rules.isEnabled(.offHours), state.dayOffHours.count > 0 {
+            add(.offHours, .low, name, state.dayOffHours,
+                "\(name) read buyer data \(state.dayOffHours.count) times outside business hours (\(rules.businessHours.lowerBound):00-\(rules.businessHours.upperBound):00).")
+        }
+        actors[slot].history.append(DaySummary(
+            day: state.day, buyers: state.dayBuyers.count, touched: state.dayTouched.count, role: state.role,
+            reads: state.dayReads, busiestHour: state.busiestHour))
+    }
+
+    private mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, _ tally: Tally, _ explanation: String) {
+        findings.append(Finding(rule: rule.rawValue, severity: severity, actor: actor, from: Self.date(tally.from), to: Self.date(tally.to),
+                                evidence: tally.evidence(symbols), explanation: explanation))
+    }
+
+    // MARK: Finishing
+
+    /// Closes every open day and runs the rules that need the whole history (on a copy: the
+    /// state itself can go on consuming).
+    func finish() -> [Finding] {
+        var copy = self
+        if copy.currentDay != .min { copy.dayOrders[copy.currentDay] = copy.currentDayOrders.count }
+        for slot in copy.actors.indices where copy.actors[slot].day != .min { copy.closeDay(slot, next: .min) }
+        copy.hourlySweeps()
+        copy.baselines()
+        copy.supportCases()
+        return copy.findings
+    }
+
+    /// More distinct buyers in one hour than the seller's usual day of orders.
+    private mutating func hourlySweeps() {
+        guard rules.isEnabled(.bulkRead), !dayOrders.isEmpty else { return }
+        let volumes = dayOrders.values.sorted()
+        let usualDay = Double(volumes[volumes.count / 2])
+        let threshold = max(Double(rules.bulkDistinctBuyers), usualDay * rules.hourlyShareOfDailyOrders)
+        for actor in actors {
+            let name = symbols[actor.name]
+            for day in actor.history where Double(day.busiestHour.count) > threshold {
+                let hour = (Self.date(day.busiestHour.from), Self.date(day.busiestHour.to))
+                let covered = findings.contains {
+                    $0.rule == DetectionRules.Rule.bulkRead.rawValue && $0.actor == name && $0.from <= hour.1 && $0.to >= hour.0
+                }
+                if covered { continue }  // the sweep is already reported, with its window
+                add(.bulkRead, .high, name, day.busiestHour,
+                    "\(name) read \(day.busiestHour.count) different buyers in one hour; the seller's usual day has about \(Int(usualDay)) orders.")
+            }
+        }
+    }
+
+    /// Days far above the actor's own history, or far above peers with the same role.
+    private mutating func baselines() {
+        guard rules.isEnabled(.baseline) else { return }
+        // How far each actor's orders (reads and order events) rose above their own usual, per day:
+        // a holiday raises them for the warehouse and the printer alike, one actor's excess only for one.
+        var surges: [Int: [(actor: Int32, ratio: Double)]] = [:]
+        var byRoleDay: [String: [Int]] = [:]
+        for actor in actors {
+            for (index, day) in actor.history.enumerated() {
+                if day.role >= 0 { byRoleDay["\(day.role)|\(day.day)", default: []].append(day.buyers) }
+                let prior = actor.history[..<index].filter { $0.day >= day.day - rules.baselineDays }
+                guard prior.count >= rules.baselineMinimumDays else { continue }
+                let usual = Double(prior.map(\.touched).reduce(0, +)) / Double(prior.count)
+                if usual >= 10 { surges[day.day, default: []].append((actor.name, Double(day.touched) / usual)) }
+            }
+        }
+        for actor in actors {
+            let name = symbols[actor.name]
+            for (index, day) in actor.history.enumerated() where day.buyers >= rules.baselineFloor {
+                var reasons: [String] = []
+                let prior = actor.history[..<index].filter { $0.day >= day.day - rules.baselineDays }
+                if prior.count >= rules.baselineMinimumDays {
+                    let counts = prior.map { Double($0.buyers) }
+                    let mean = counts.reduce(0, +) / Double(counts.count)
+                    let deviation = (counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(counts.count)).squareRoot()
+                    // The season: the largest surge among the others that day.
+                    let season = max(1, surges[day.day, default: []].filter { $0.actor != actor.name }.map(\.ratio).max() ?? 1)
+                    let limit = (mean + rules.baselineSigmas * max(deviation, 1)) * season
+                    if Double(day.buyers) > limit {
+                        reasons.append("\(day.buyers) buyers against a usual \(Int(mean.rounded())) ± \(Int(deviation.rounded())) over the previous \(prior.count) working days")
+                    }
+                }
+                if day.role >= 0 {
+                    var peers = byRoleDay["\(day.role)|\(day.day)", default: []]
+                    if let mine = peers.firstIndex(of: day.buyers) { peers.remove(at: mine) }
+                    if peers.count >= rules.peerMinimum {
+                        let median = Double(peers.sorted()[peers.count / 2])
+                        if Double(day.buyers) > max(1, median) * rules.peerFactor {
+                            reasons.append("\(day.buyers) buyers while other \(symbols[day.role]) staff read a median of \(Int(median))")
+                        }
+                    }
+                }
+                if !reasons.isEmpty {
+                    add(.baseline, .medium, name, day.reads, "\(name) had an unusual day: \(reasons.joined(separator: "; ")).")
+                }
+            }
+        }
+    }
+
+    /// Support case ids used for many buyers, or used once each, many a day.
+    private mutating func supportCases() {
+        guard rules.isEnabled(.unexplainedAccess) else { return }
+        var singleUse: [String: (slot: Int, tally: Tally)] = [:]
+        for (caseID, supportCase) in cases.sorted(by: { $0.value.reads.from < $1.value.reads.from }) {
+            let name = symbols[actors[supportCase.actor].name]
+            if supportCase.buyers.count > rules.caseMaxBuyers {
+                add(.unexplainedAccess, .medium, name, supportCase.reads,
+                    "Support case \(symbols[caseID]) was used to read more than \(rules.caseMaxBuyers) different buyers; a case concerns one buyer.")
+            } else if supportCase.reads.count == 1, !answered.contains(Int64(supportCase.actor) << 32 | Int64(supportCase.firstOrder)) {
+                singleUse["\(supportCase.actor)|\(supportCase.day)", default: (supportCase.actor, Tally())].tally.merge(supportCase.reads)
+            }
+        }
+        for (_, value) in singleUse.sorted(by: { $0.value.tally.from < $1.value.tally.from }) where value.tally.count >= rules.singleUseCasesPerDay {
+            let name = symbols[actors[value.slot].name]
+            add(.unexplainedAccess, .medium, name, value.tally,
+                "\(name) read \(value.tally.count) buyers in a day under support case ids used once and never answered: cases that may not exist.")
+        }
+    }
+}
+
+/// One actor's running state.
+struct ActorState {
+    let name: Int32
+    var role: Int32 = -1
+    var seen = false
+    var channels = Set<Int32>()
+    var fields: UInt32 = 0
+    var denials: SlidingWindow
+    var reads: SlidingWindow
+    var probingReported = Int64.min
+    var bulkReported = Int64.min
+    var lastOrder: Int32 = -1
+    var run = Tally()
+    var runReported = false
+
+    var day = Int.min
+    var dayBuyers = Set<Int32>()
+    var dayTouched = Set<Int32>()
+    var dayReads = Tally()
+    var dayEmails = Tally()
+    var dayMessages = 0
+    var dayDenied: [Int32: Tally] = [:]
+    var dayUnexplained = Tally()
+    var dayStaleNear = Tally()
+    var dayStalePast = Tally()
+    var dayOffHours = Tally()
+    var hour = Int.min
+    var hourBuyers = Set<Int32>()
+    var hourReads = Tally()
+    var busiestHour = Tally()
+    var history: [DaySummary] = []
+
+    init(name: Int32, probingWindow: TimeInterval, bulkWindow: TimeInterval) {
+        self.name = name
+        denials = SlidingWindow(length: probingWindow)
+        reads = SlidingWindow(length: bulkWindow)
+    }
+
+    mutating func closeHour() {
+        if hourReads.count > busiestHour.count { busiestHour = hourReads }
+        hourBuyers.removeAll(keepingCapacity: true)
+        hourReads = Tally()
+        hour = .min
+    }
+
+    mutating func startDay(_ next: Int) {
+        day = next
+        dayBuyers.removeAll(keepingCapacity: true)
+        dayTouched.removeAll(keepingCapacity: true)
+        dayReads = Tally()
+        dayEmails = Tally()
+        dayMessages = 0
+        dayDenied.removeAll()
+        dayUnexplained = Tally()
+        dayStaleNear = Tally()
+        dayStalePast = Tally()
+        dayOffHours = Tally()
+        busiestHour = Tally()
+    }
+}
+
+/// What the baselines keep of a finished day.
+struct DaySummary {
+    var day: Int
+    var buyers: Int
+    /// Distinct orders read or given an event (shipped, delivered, ...).
+    var touched: Int
+    var role: Int32
+    var reads: Tally
+    var busiestHour: Tally
+}
+
+/// The reads under one support case id.
+struct SupportCase {
+    let actor: Int
+    let day: Int
+    var buyers: [Int32] = []
+    var reads = Tally()
+    var firstOrder: Int32 = -1
+
+    init(actor: Int, day: Int) {
+        self.actor = actor
+        self.day = day
+    }
+
+    mutating func add(_ event: AuditEvent, limit: Int) {
+        if reads.count == 0 { firstOrder = event.order }
+        reads.add(event)
+        if buyers.count < limit, !buyers.contains(event.buyer) { buyers.append(event.buyer) }
+    }
+}
+
+/// A count of entries with their time span and the first 50 sequences and distinct orders.
+struct Tally {
+    var count = 0
+    var from = Int64.max
+    var to = Int64.min
+    var sequences: [Int64] = []
+    var orders: [Int32] = []
+
+    mutating func add(_ event: AuditEvent) {
+        count += 1
+        from = min(from, event.timeMillis)
+        to = max(to, event.timeMillis)
+        if sequences.count < 50 { sequences.append(event.sequence) }
+        if event.order >= 0, orders.count < 50, !orders.contains(event.order) { orders.append(event.order) }
+    }
+
+    mutating func merge(_ other: Tally) {
+        count += other.count
+        from = min(from, other.from)
+        to = max(to, other.to)
+        sequences = Array((sequences + other.sequences).prefix(50))
+        for order in other.orders where orders.count < 50 && !orders.contains(order) { orders.append(order) }
+    }
+
+    func evidence(_ symbols: AuditSymbolTable) -> Evidence {
+        Evidence(sequences: sequences, count: count, orders: orders.map { symbols[$0] }.sorted())
+    }
+}
+
+/// The entries of the last `length` seconds, oldest first, with a count per key (buyer): adding
+/// and expiring are amortised O(1), so a scan stays linear however dense the traffic.
+struct SlidingWindow {
+    let lengthMillis: Int64
+    private var times: [Int64] = []
+    private var keys: [Int32] = []
+    private var sequences: [Int64] = []
+    private var orders: [Int32] = []
+    private var head = 0
+    private var keyCounts: [Int32: Int] = [:]
+
+    init(length: TimeInterval) { lengthMillis = Int64(length * 1000) }
+
+    var count: Int { times.count - head }
+    var distinctKeys: Int { keyCounts.count }
+    var oldest: Int64 { times[head] }
+
+    mutating func add(_ event: AuditEvent, key: Int32) {
+        while head < times.count, event.timeMillis - times[head] > lengthMillis {
+            let old = keys[head]
+            if keyCounts[old] == 1 { keyCounts[old] = nil } else { keyCounts[old]! -= 1 }
+            head += 1
+        }
+        if head > 4096, head * 2 > times.count {  // compact now and then
+            times.removeFirst(head); keys.removeFirst(head); sequences.removeFirst(head); orders.removeFirst(head)
+            head = 0
+        }
+        times.append(event.timeMillis); keys.append(key); sequences.append(event.sequence); orders.append(event.order)
+        keyCounts[key, default: 0] += 1
+    }
+
+    /// The first 50 entries in the window, their count and their orders.
+    func evidence(_ symbols: AuditSymbolTable) -> Evidence {
+        let range = head..<min(times.count, head + 50)
+        return Evidence(sequences: Array(sequences[range]), count: count,
+                        orders: Array(Set(orders[range].filter { $0 >= 0 }.map { symbols[$0] })).sorted())
+    }
+}

@@ -1,0 +1,138 @@
+import BuyerGuardDetect
+import BuyerGuardMessaging
+import BuyerGuardTesting
+import Foundation
+import Testing
+@testable import BuyerGuard
+
+/// Six weeks of a simulated shop (``SellerSimulation``) carried out through the real vault,
+/// broker and message checker, with every misuse scenario planted twice and a holiday peak of
+/// five times the orders; then one scan. Recall per scenario, precision, and the holiday's
+/// findings are what `docs/detection.md` reports.
+@Suite(.serialized) struct DetectionEvaluationTests {
+    final class NullTransport: MessageTransport {
+        func deliver(to: String, subject: String, body: String, order: OrderID) async throws {}
+    }
+
+    /// Runs a simulation into a fresh vault; returns the vault, the plants and the canaries.
+    static func simulate(_ configuration: SellerSimulation.Configuration) async throws -> (TemporaryVault, [SellerSimulation.Plant], [OrderID]) {
+        let clock = ManualClock(configuration.start)
+        let temporary = try await TemporaryVault(clock: clock)
+        let broker = AccessBroker(vault: temporary.vault, policy: SellerSimulation.policy)
+        let simulation = SellerSimulation(configuration)
+        let transport = NullTransport()
+        let plants = try await simulation.run { _, steps in
+            for timed in steps {
+                clock.set(timed.time)
+                switch timed.step {
+                case .importOrders(let orders):
+                    try await temporary.vault.store(orders)
+                case .orderEvent(let order, let event, let actor):
+                    try await temporary.vault.record(event, for: order, actor: actor)
+                case .access(let request):
+                    _ = try? await broker.withAccess(request) { $0.fields.count }
+                case .message(let actor, let order, let purpose):
+                    try? await broker.send(Self.message(purpose, order: order, now: timed.time), order: order, actor: actor, via: transport)
+                case .checkpoint:
+                    _ = try await temporary.vault.auditLog.checkpoint()
+                }
+            }
+        }
+        return (temporary, plants, simulation.canaryOrders)
+    }
+
+    static func message(_ purpose: Purpose, order: OrderID, now: Date) -> OutgoingMessage {
+        let subject = "Ordine \(order)"
+        switch purpose {
+        case .orderMessaging(.orderUnavailable):
+            return OutgoingMessage(purpose: .order(.orderUnavailable), subject: subject, body: MessageTemplate
+                .orderUnavailable(reason: .noInventory, amount: 19.90, currency: "EUR").render(.italian, order: order))
+        case .orderMessaging(.shipmentDelay):
+            return OutgoingMessage(purpose: .order(.shipmentDelay), subject: subject, body: MessageTemplate
+                .shipmentDelay(newDate: now.addingTimeInterval(2 * 86_400)).render(.italian, order: order))
+        case .orderMessaging(.returnConfirmation):
+            return OutgoingMessage(purpose: .order(.returnConfirmation), subject: subject, body: MessageTemplate
+                .returnConfirmation(products: ["Tazza"], amount: 19.90, currency: "EUR", refundDate: now.addingTimeInterval(86_400))
+                .render(.italian, order: order))
+        case .orderMessaging(let kind):
+            return OutgoingMessage(purpose: .order(kind), subject: subject,
+                                   body: "Gentile cliente, le confermiamo il rimborso di 19,90 EUR per l'ordine \(order).")
+        default:
+            return OutgoingMessage(purpose: .support, caseID: purpose.caseID, subject: "Re: " + subject,
+                                   body: "Gentile cliente, in merito all'ordine \(order): la taglia M è disponibile.")
+        }
+    }
+
+    /// How one scan scores against the plants.
+    struct Score {
+        /// Per scenario: instances planted, instances found at medium or above, at high or above.
+        var recall: [SellerSimulation.Scenario: (planted: Int, medium: Int, high: Int)] = [:]
+        /// Findings at medium+ / high+ that belong to a plant, and all findings at medium+ / high+.
+        var truePositives = (medium: 0, high: 0)
+        var reported = (medium: 0, high: 0)
+        /// Findings that belong to no plant, by severity.
+        var unplanted: [Severity: Int] = [:]
+        var unplantedFindings: [Finding] = []
+
+        init(findings: [Finding], plants: [SellerSimulation.Plant]) {
+            func belongs(_ finding: Finding, _ plant: SellerSimulation.Plant) -> Bool {
+                finding.actor == plant.actor && finding.from <= plant.to.addingTimeInterval(3600) && finding.to >= plant.from.addingTimeInterval(-3600)
+            }
+            for plant in plants {
+                let found = findings.filter { belongs($0, plant) }
+                var row = recall[plant.scenario] ?? (0, 0, 0)
+                row.planted += 1
+                if found.contains(where: { $0.severity >= .medium }) { row.medium += 1 }
+                if found.contains(where: { $0.severity >= .high }) { row.high += 1 }
+                recall[plant.scenario] = row
+            }
+            for finding in findings {
+                let planted = plants.contains { belongs(finding, $0) }
+                if finding.severity >= .medium { reported.medium += 1; if planted { truePositives.medium += 1 } }
+                if finding.severity >= .high { reported.high += 1; if planted { truePositives.high += 1 } }
+                if !planted {
+                    unplanted[finding.severity, default: 0] += 1
+                    unplantedFindings.append(finding)
+                }
+            }
+        }
+
+        var table: String {
+            var lines = ["| scenario | planted | found (medium+) | found (high+) |", "|---|---|---|---|"]
+            for scenario in SellerSimulation.Scenario.allCases {
+                let row = recall[scenario] ?? (0, 0, 0)
+                lines.append("| \(scenario.rawValue) | \(row.planted) | \(row.medium) | \(row.high) |")
+            }
+            lines.append("")
+            lines.append("precision (medium+): \(truePositives.medium)/\(reported.medium); precision (high+): \(truePositives.high)/\(reported.high)")
+            lines.append("findings on legitimate work: " + Severity.allCases.map { "\($0.rawValue) \(unplanted[$0, default: 0])" }.joined(separator: ", "))
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    @Test func everyPlantedScenarioIsFoundAndTheHolidayPeakRaisesNothingHigh() async throws {
+        let configuration = SellerSimulation.Configuration()
+        let (temporary, plants, canaries) = try await Self.simulate(configuration)
+        var rules = DetectionRules()
+        rules.canaryOrders = Set(canaries.map(\.rawValue))
+        let findings = try MisuseScanner(rules: rules).scan(temporary.vault.auditLog, trustedPublicKey: temporary.vault.auditLog.signingPublicKey)
+        let score = Score(findings: findings, plants: plants)
+        print(score.table)
+        for finding in score.unplantedFindings where finding.severity >= .medium {
+            print("unplanted: \(finding.severity) \(finding.rule) \(finding.actor) \(finding.from): \(finding.explanation)")
+        }
+
+        #expect(plants.count == configuration.plants.count)
+        for scenario in SellerSimulation.Scenario.allCases {
+            let row = try #require(score.recall[scenario])
+            #expect(row.medium == row.planted, "\(scenario.rawValue) missed: \(score.table)")
+        }
+        #expect(!findings.contains { $0.rule == "log-integrity" }, "a nightly-checkpointed log is intact")
+        // Legitimate work, the five-times holiday peak included, raises nothing high.
+        let holidays = configuration.holidays.map { configuration.start.addingTimeInterval(TimeInterval($0) * 86_400) }
+        #expect(score.unplanted[.high, default: 0] == 0 && score.unplanted[.critical, default: 0] == 0, "\(score.table)")
+        #expect(!score.unplantedFindings.contains { finding in
+            finding.severity >= .medium && holidays.contains { finding.from >= $0 && finding.from < $0.addingTimeInterval(86_400) }
+        })
+    }
+}
