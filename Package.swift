@@ -106,6 +106,8 @@ if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
                 dependencies: [
                     "BuyerGuard",
                     "BuyerGuardMessaging",
+                    "BuyerGuardDetect",
+                    "BuyerGuardTesting",
                     "CSodium",
                     .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "Benchmark", package: "benchmark"),

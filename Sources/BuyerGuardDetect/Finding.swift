@@ -26,6 +26,13 @@ public struct Evidence: Sendable, Codable, Equatable {
     public var count: Int
     /// The orders involved (the first 50).
     public var orders: [String]
+
+    /// Evidence of `count` entries, naming the first of them and the orders involved.
+    public init(sequences: [Int64], count: Int, orders: [String]) {
+        self.sequences = sequences
+        self.count = count
+        self.orders = orders
+    }
 }
 
 /// One suspected misuse (or integrity problem) found in the audit log.
@@ -46,6 +53,17 @@ public struct Finding: Sendable, Codable, Equatable {
     public var evidence: Evidence
     /// One sentence a shop owner understands.
     public var explanation: String
+
+    /// A finding.
+    public init(rule: String, severity: Severity, actor: String, from: Date, to: Date, evidence: Evidence, explanation: String) {
+        self.rule = rule
+        self.severity = severity
+        self.actor = actor
+        self.from = from
+        self.to = to
+        self.evidence = evidence
+        self.explanation = explanation
+    }
 }
 
 extension Finding {

@@ -23,6 +23,7 @@ struct ScanState {
     private var currentDay = Int.min
     private var currentDayOrders = Set<Int32>()
     private var lastMillis = Int64.min
+    private var previousMillis = Int64.min
     private var firstMillis: Int64?
     private var canaries: Set<Int32>
     private let learningMillis: Int64
@@ -61,14 +62,16 @@ struct ScanState {
     // MARK: Consuming
 
     mutating func consume(_ event: AuditEvent) {
-        if lastMillis != .min, event.timeMillis < lastMillis - Int64(rules.clockToleranceSeconds * 1000), rules.isEnabled(.logIntegrity) {
-            let back = Double(lastMillis - event.timeMillis) / 1000
+        // Against the entry just before: one clock step back is one finding, however many entries follow it.
+        if previousMillis != .min, event.timeMillis < previousMillis - Int64(rules.clockToleranceSeconds * 1000), rules.isEnabled(.logIntegrity) {
+            let back = Double(previousMillis - event.timeMillis) / 1000
             findings.append(Finding(
                 rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: symbols[event.actor],
-                from: Self.date(event.timeMillis), to: Self.date(lastMillis),
+                from: Self.date(event.timeMillis), to: Self.date(previousMillis),
                 evidence: Evidence(sequences: [event.sequence - 1, event.sequence], count: 1, orders: []),
                 explanation: "The clock went backwards by \(String(format: "%.0f", back)) s at entry \(event.sequence): entries written with a wrong clock, or moved."))
         }
+        previousMillis = event.timeMillis
         lastMillis = max(lastMillis, event.timeMillis)
         if firstMillis == nil { firstMillis = event.timeMillis }
 
@@ -202,7 +205,7 @@ struct ScanState {
         guard event.order >= 0, event.order != actors[slot].lastOrder else { return }
         let previous = actors[slot].lastOrder
         actors[slot].lastOrder = event.order
-        if previous >= 0, symbols[event.order] > symbols[previous] {
+        if previous >= 0, symbols.precedes(previous, event.order) {
             actors[slot].run.add(event)
         } else {
             actors[slot].run = Tally()

@@ -42,7 +42,7 @@ public struct SellerSimulation: Sendable {
         public var ordersPerDay = 150
         /// Days (from 0) with five times the orders.
         public var holidays: Set<Int> = [29, 30, 31]
-        /// Misuse to plant: each at its day (from 0).
+        /// Misuse to plant: each at its day (from 0; day 3 or later).
         public var plants: [(scenario: Scenario, day: Int)] = [
             (.probing, 9), (.canaryRead, 12), (.slowExport, 15), (.curiousEmployee, 19), (.fastExport, 23),
             (.compromisedService, 26), (.probing, 33), (.canaryRead, 34), (.slowExport, 35), (.curiousEmployee, 36),
@@ -146,7 +146,7 @@ struct World {
     var random: SeededGenerator
     var plants: [SellerSimulation.Plant] = []
     /// Orders by day of purchase, for legitimate follow-ups and for the misuse that picks buyers.
-    var ordersByDay: [[OrderID]] = []
+    var ordersByDay: [Int: [OrderID]] = [:]
     var scheduled: [Int: [SellerSimulation.TimedStep]] = [:]
     var canaries: [MarketplaceOrder] = []
     var caseNumber = 10_000
@@ -219,7 +219,8 @@ struct World {
             today.append(order.id)
             lifecycle(of: order.id, importedOn: day)
         }
-        ordersByDay.append(today)
+        ordersByDay[day] = today
+        ordersByDay[day - 30] = nil  // nothing looks further back: memory stays flat over long runs
         schedule(day, 8, .importOrders(morning))
         schedule(day, 13, .importOrders(afternoon))
         schedule(day, 23.5, .checkpoint)
@@ -277,17 +278,18 @@ struct World {
     mutating func ownerWork(_ day: Int) {
         guard day > 2 else { return }
         for _ in 0..<Int.random(in: 0...3, using: &random) {
-            let order = ordersByDay[day - Int.random(in: 1...2, using: &random)].randomElement(using: &random)!
+            guard let order = ordersByDay[day - Int.random(in: 1...2, using: &random), default: []].randomElement(using: &random) else { continue }
             schedule(day, hour(9...19), .access(AccessRequest(actor: "owner", purpose: .shipping, orderID: order)))
         }
     }
 
     /// Recent orders, most recent first (the misuse picks its buyers from these).
     func recentOrders(before day: Int, days: Int) -> [OrderID] {
-        ordersByDay[max(0, day - days)..<day].reversed().flatMap { $0 }
+        (max(0, day - days)..<day).reversed().flatMap { ordersByDay[$0, default: []] }
     }
 
     mutating func plantScenario(_ scenario: SellerSimulation.Scenario, day: Int) {
+        precondition(day >= 3, "plant misuse from day 3 on: it needs orders to pick from")
         var steps: [(Int, Double, SellerSimulation.Step)] = []
         let actor: String
         switch scenario {

@@ -1,6 +1,6 @@
 import BuyerGuardDetect
 import BuyerGuardMessaging
-import BuyerGuardTesting
+@_spi(Benchmarks) import BuyerGuardTesting
 import Foundation
 import Testing
 @testable import BuyerGuard
@@ -134,5 +134,18 @@ import Testing
         #expect(!score.unplantedFindings.contains { finding in
             finding.severity >= .medium && holidays.contains { finding.from >= $0 && finding.from < $0.addingTimeInterval(86_400) }
         })
+
+        // The benchmarks' synthetic log of the same simulation: the same rules find the same plants.
+        let synthetic = try await TemporaryVault(clock: ManualClock(configuration.start))
+        let syntheticPlants = try await SellerSimulation(configuration).writeSynthetic(into: synthetic.vault.auditLog)
+        let syntheticFindings = try MisuseScanner(rules: rules).scan(synthetic.vault.auditLog, trustedPublicKey: synthetic.vault.auditLog.signingPublicKey)
+        #expect(syntheticPlants == plants)
+        for plant in plants {
+            func rulesFound(_ findings: [Finding]) -> Set<String> {
+                Set(findings.filter { $0.actor == plant.actor && $0.from <= plant.to && $0.to >= plant.from && $0.severity >= .medium }.map(\.rule))
+            }
+            #expect(rulesFound(syntheticFindings) == rulesFound(findings), "\(plant.scenario) \(plant.actor)")
+        }
+        #expect(Score(findings: syntheticFindings, plants: plants).unplanted == score.unplanted)
     }
 }

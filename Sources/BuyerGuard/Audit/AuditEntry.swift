@@ -80,6 +80,8 @@ struct AuditDraft: Sendable {
     var daysSincePurchase: Int?
     var daysSinceDelivery: Int?
     var details: String?
+    /// Only for synthetic logs (benchmarks, simulations): the entry's time instead of the clock's.
+    var time: Date?
 }
 
 /// The columns of `entries` in canonical (hashed) order after `seq` and `time_ms`.

@@ -288,7 +288,7 @@ struct AuditBatchWriter: Sendable {
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"))
         var sequence: Int64 = head?["seq"] ?? 0
         var previous = head.map { [UInt8]($0["hash"] as Data) } ?? AuditHasher.genesis
-        let time = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        let batchTime = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         let hasher = AuditHasher()
         defer { hasher.deallocate() }
         let insert = try db.cachedStatement(sql: """
@@ -301,6 +301,7 @@ struct AuditBatchWriter: Sendable {
         entries.reserveCapacity(drafts.count)
         for draft in drafts {
             sequence += 1
+            let time = draft.time.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? batchTime
             let asked = draft.fieldsAsked.joined(separator: ",")
             let released = draft.fieldsReleased.joined(separator: ",")
             let texts: [String?] = [

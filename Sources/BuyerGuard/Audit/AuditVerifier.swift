@@ -250,10 +250,11 @@ struct ChainSegment: Sendable {
                         ? "entries \(expectedSequence)-\(sequence - 1) are missing" : "entry \(sequence) is out of order"))
                 clean = false
             }
+            // Against the entry just before: one clock step back is one warning, however many follow it.
             if time < lastTime {
                 warnings.append("entry \(sequence): time goes backwards (\(lastTime - time) ms)")
             }
-            lastTime = max(lastTime, time)
+            lastTime = time
             if clean, storedPrevious.map({ !$0.elementsEqual(previous) }) ?? true {
                 problems.append(.init(code: "chain-broken", sequence: sequence,
                                       message: "its previous-hash does not match entry \(sequence - 1): an entry before it was removed, reordered or altered"))

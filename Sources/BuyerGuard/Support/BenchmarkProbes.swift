@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Entry points for this package's own benchmarks (`Benchmarks/`). Not API: they may change or
 /// go away in any release, and return counts, never plaintext.
 @_spi(Benchmarks)
@@ -54,5 +56,34 @@ extension AuditLog {
             _ = try await AuditBatchWriter(database: database, clock: clock).write(drafts)
             written += size
         }
+    }
+}
+
+/// An audit entry for a synthetic log (benchmarks, simulations), written with its own time.
+@_spi(Benchmarks)
+public struct SyntheticAuditEntry: Sendable {
+    var draft: AuditDraft
+
+    /// An access entry (`decision` granted, denied or failed) or, with `kind` other than
+    /// `access`, an event.
+    public init(
+        time: Date, kind: String = "access", actor: String, role: String? = nil, purpose: String? = nil, messageKind: String? = nil,
+        caseID: String? = nil, orderID: String? = nil, buyer: String? = nil, fieldsAsked: [String] = [], fieldsReleased: [String] = [],
+        decision: AuditDecision, reason: String? = nil, channel: String? = nil, orderStatus: String? = nil,
+        daysSincePurchase: Int? = nil, daysSinceDelivery: Int? = nil, details: String? = nil
+    ) {
+        draft = AuditDraft(
+            kind: kind, actor: actor, role: role, purpose: purpose, messageKind: messageKind, caseID: caseID, orderID: orderID,
+            buyer: buyer, fieldsAsked: fieldsAsked, fieldsReleased: fieldsReleased, decision: decision, reason: reason,
+            channel: channel, orderStatus: orderStatus, daysSincePurchase: daysSincePurchase, daysSinceDelivery: daysSinceDelivery,
+            details: details, time: time)
+    }
+}
+
+@_spi(Benchmarks)
+extension AuditLog {
+    /// Appends `entries`, chained and hashed like any others, in one transaction.
+    public func appendSynthetic(_ entries: [SyntheticAuditEntry]) async throws {
+        _ = try await AuditBatchWriter(database: database, clock: clock).write(entries.map(\.draft))
     }
 }

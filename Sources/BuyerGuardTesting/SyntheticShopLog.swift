@@ -1,0 +1,144 @@
+@_spi(Benchmarks) public import BuyerGuard
+public import Foundation
+
+extension SellerSimulation {
+    /// Writes the simulation straight into `log` as synthetic entries, deciding every request as
+    /// the broker does (purposes, roles, fields, order state, shipping grace, retention) but
+    /// without a vault: millions of entries in minutes, for the scanner benchmarks.
+    ///
+    /// Orders are forgotten 75 days after purchase, as a purge would remove them; buyers appear
+    /// under a stand-in pseudonym. A test checks that the rules find the same plants in this log
+    /// as in one written through the real broker.
+    @_spi(Benchmarks)
+    @discardableResult
+    public func writeSynthetic(into log: AuditLog, policy: AccessPolicy = SellerSimulation.policy, batch: Int = 20_000) async throws -> [Plant] {
+        var writer = SyntheticWriter(log: log, policy: policy, batchSize: batch)
+        let plants = try await run { day, steps in
+            for timed in steps { try await writer.perform(timed) }
+            writer.forget(purchasedOn: Int(configuration.start.timeIntervalSince1970 / 86_400) + day - 75)
+        }
+        try await writer.flush()
+        return plants
+    }
+}
+
+/// The broker's decisions and the log's entries, without the vault.
+struct SyntheticWriter {
+    struct OrderState {
+        var buyer: String
+        var purchased: Date
+        var delivered: Date?
+        var status: OrderStatus
+    }
+
+    let log: AuditLog
+    let policy: AccessPolicy
+    let batchSize: Int
+    var orders: [OrderID: OrderState] = [:]
+    /// Order ids by day of purchase (days since 1970), to forget them in one go.
+    var purchasedOn: [Int: [OrderID]] = [:]
+    var pending: [SyntheticAuditEntry] = []
+
+    init(log: AuditLog, policy: AccessPolicy, batchSize: Int) {
+        self.log = log
+        self.policy = policy
+        self.batchSize = batchSize
+    }
+
+    mutating func perform(_ timed: SellerSimulation.TimedStep) async throws {
+        let now = timed.time
+        switch timed.step {
+        case .importOrders(let imported):
+            for order in imported {
+                let purchased = order.purchaseDate ?? now
+                orders[order.id] = OrderState(buyer: Self.pseudonym(order.contact[.buyerEmail] ?? order.id.rawValue),
+                                              purchased: purchased, status: order.status)
+                purchasedOn[Int(purchased.timeIntervalSince1970 / 86_400), default: []].append(order.id)
+            }
+        case .orderEvent(let order, let event, let actor):
+            guard orders[order] != nil else { return }
+            orders[order]!.status = event.status
+            if case .delivered(let date) = event { orders[order]!.delivered = date }
+            append(SyntheticAuditEntry(time: now, kind: event.auditKind, actor: actor, orderID: order.rawValue, decision: .event,
+                                       channel: AccessChannel.library.rawValue))
+        case .access(let request):
+            _ = access(request, now: now)
+        case .message(let actor, let order, let purpose):
+            let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging)
+            if access(request, now: now) {
+                let kind = purpose.messageKind?.rawValue ?? "support"
+                append(SyntheticAuditEntry(time: now, kind: "message-sent", actor: actor, orderID: order.rawValue, decision: .event,
+                                           channel: AccessChannel.messaging.rawValue, details: "{\"kind\":\"\(kind)\"}"))
+            }
+        case .checkpoint:
+            try await flush()
+            _ = try await log.checkpoint()
+        }
+        if pending.count >= batchSize { try await flush() }
+    }
+
+    /// Logs `request` as the broker would decide it; returns whether it was granted.
+    mutating func access(_ request: AccessRequest, now: Date) -> Bool {
+        let state = orders[request.orderID]
+        let asked: Set<ContactField> = switch request.fields {
+        case .exactly(let fields): fields
+        case .allowedForPurpose: request.purpose.allowedFields
+        }
+        let reason = decide(request, state: state, now: now)
+        let days = { (from: Date?) in from.map { Int(now.timeIntervalSince($0) / 86_400) } }
+        append(SyntheticAuditEntry(
+            time: now, actor: request.actor, role: policy.role(of: request.actor)?.name, purpose: request.purpose.family,
+            messageKind: request.purpose.messageKind?.rawValue, caseID: request.purpose.caseID, orderID: request.orderID.rawValue,
+            buyer: state?.buyer, fieldsAsked: asked.map(\.rawValue).sorted(),
+            fieldsReleased: reason == nil ? asked.map(\.rawValue).sorted() : [], decision: reason == nil ? .granted : .denied,
+            reason: reason?.rawValue, channel: request.channel.rawValue, orderStatus: state?.status.rawValue,
+            daysSincePurchase: days(state?.purchased), daysSinceDelivery: days(state?.delivered)))
+        return reason == nil
+    }
+
+    func decide(_ request: AccessRequest, state: OrderState?, now: Date) -> AccessBroker.DenialReason? {
+        switch request.purpose {
+        case .prohibited: return .purposeProhibited
+        case .unrecognized: return .purposeUnrecognized
+        case .customerSupport(let caseID) where caseID.isEmpty: return .caseIDRequired
+        default: break
+        }
+        if let role = policy.role(of: request.actor) {
+            guard role.purposes.contains(request.purpose.family) else { return .roleNotAllowed }
+        } else if policy.requireRole {
+            return .noRole
+        }
+        if case .exactly(let fields) = request.fields, !fields.isSubset(of: request.purpose.allowedFields) { return .fieldNotAllowed }
+        guard let state else { return .orderNotFound }
+        if case .shipping = request.purpose {
+            if state.status == .cancelled { return .orderCancelled }
+            if let delivered = state.delivered, now > delivered.addingTimeInterval(policy.shippingGraceAfterDelivery) { return .shippingWindowClosed }
+        } else if let end = policy.retentionEnd(purchased: state.purchased, delivered: state.delivered), now > end {
+            return .retentionEnded
+        }
+        return nil
+    }
+
+    mutating func append(_ entry: SyntheticAuditEntry) { pending.append(entry) }
+
+    mutating func flush() async throws {
+        guard !pending.isEmpty else { return }
+        try await log.appendSynthetic(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    mutating func forget(purchasedOn day: Int) {
+        for order in purchasedOn.removeValue(forKey: day) ?? [] { orders[order] = nil }
+    }
+
+    /// A stand-in pseudonym: 32 hex digits from two FNV-1a hashes of the email.
+    static func pseudonym(_ email: String) -> String {
+        var first: UInt64 = 0xcbf2_9ce4_8422_2325
+        var second: UInt64 = 0x8422_2325_cbf2_9ce4
+        for byte in email.utf8 {
+            first = (first ^ UInt64(byte)) &* 0x100_0000_01b3
+            second = (second ^ UInt64(byte)) &* 0x100_0000_01b3 &+ 7
+        }
+        return String(format: "%016llx%016llx", first, second)
+    }
+}

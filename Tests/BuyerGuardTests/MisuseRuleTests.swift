@@ -1,0 +1,316 @@
+import BuyerGuardDetect
+import BuyerGuardMessaging
+import BuyerGuardTesting
+import Foundation
+import GRDB
+import Testing
+@testable import BuyerGuard
+
+/// The rules that need order state, history or time: each fires, and a near miss does not.
+extension MisuseScannerTests {
+    func rule(_ name: String, _ fixture: BrokerFixture, _ rules: DetectionRules = DetectionRules()) throws -> [Finding] {
+        try findings(fixture, rules).filter { $0.rule == name }
+    }
+
+    // MARK: unexplained-access
+
+    @Test func shippingReadsLongAfterDeliveryAreUnexplained() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        for order in orders { try await fixture.vault.record(.delivered(at: fixture.clock.now), for: order, actor: "carrier") }
+        fixture.clock.advance(days: 1)
+        await read(fixture, orders[0], actor: "anna")  // a day after delivery: a label reprint, fine
+        #expect(try rule("unexplained-access", fixture).isEmpty)
+        fixture.clock.advance(days: 1)
+        await read(fixture, orders[1], actor: "anna")  // two days after: nothing to ship
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.severity == .low && found.evidence.orders == [orders[1].rawValue])
+    }
+
+    @Test func messagesNoOrderEventCallsForAreUnexplained() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        await read(fixture, orders[0], actor: "anna", purpose: .orderMessaging(.shipmentDelay))  // unshipped: a delay is news
+        #expect(try rule("unexplained-access", fixture).isEmpty)
+        try await fixture.vault.record(.shipped(at: fixture.clock.now, carrier: nil, trackingNumber: nil), for: orders[1], actor: "ops")
+        await read(fixture, orders[1], actor: "anna", purpose: .orderMessaging(.shipmentDelay))  // already shipped
+        await read(fixture, orders[1], actor: "anna", purpose: .orderMessaging(.returnConfirmation))  // nothing was returned
+        #expect(try rule("unexplained-access", fixture).first?.evidence.count == 2)
+    }
+
+    @Test func aSupportCaseCoveringManyBuyersIsUnexplained() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 4)
+        for order in orders.prefix(3) { await read(fixture, order, actor: "anna", purpose: .customerSupport(caseID: "C-1")) }
+        #expect(try rule("unexplained-access", fixture).isEmpty)  // three buyers: a family, a shared address
+        await read(fixture, orders[3], actor: "anna", purpose: .customerSupport(caseID: "C-1"))
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.severity == .medium && found.explanation.contains("C-1"))
+    }
+
+    @Test func manyUnansweredOneOffCasesAreUnexplained() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 8)
+        for (index, order) in orders.prefix(7).enumerated() {
+            await read(fixture, order, actor: "anna", purpose: .customerSupport(caseID: "C-\(index)"), every: 600)
+        }
+        #expect(try rule("unexplained-access", fixture).isEmpty)
+        await read(fixture, orders[7], actor: "anna", purpose: .customerSupport(caseID: "C-7"), every: 600)
+        #expect(try rule("unexplained-access", fixture).first?.evidence.count == 8)
+
+        // The same eight cases, each answered: work, not browsing.
+        let (answered, answeredOrders) = try await Self.fixture(buyers: 8)
+        for (index, order) in answeredOrders.enumerated() {
+            answered.clock.advance(by: 600)
+            let body = "Gentile cliente, in merito all'ordine \(order): la taglia M è disponibile."
+            try await answered.broker.send(OutgoingMessage(purpose: .support, caseID: "C-\(index)", subject: "Re: ordine \(order)", body: body),
+                                           order: order, actor: "anna", via: SilentTransport())
+        }
+        #expect(try rule("unexplained-access", answered).isEmpty)
+    }
+
+    // MARK: stale-data
+
+    @Test func readsNearOrPastRetentionAreStale() async throws {
+        var policy = AccessPolicy()
+        policy.retentionWithoutDelivery = 90 * 86_400  // the shop keeps data longer than the rules assume
+        let fixture = try await BrokerFixture.make(policy: policy)
+        fixture.clock.advance(days: 56)
+        _ = try? await fixture.broker.withAccess(fixture.request(.orderMessaging(.orderCompletion))) { $0.fields.count }
+        #expect(try rule("stale-data", fixture).isEmpty)  // 4 days before the 60-day end
+        fixture.clock.advance(days: 1)
+        _ = try? await fixture.broker.withAccess(fixture.request(.orderMessaging(.orderCompletion))) { $0.fields.count }
+        #expect(try rule("stale-data", fixture).map(\.severity) == [.low])  // 3 days before
+        fixture.clock.advance(days: 5)
+        _ = try? await fixture.broker.withAccess(fixture.request(.orderMessaging(.orderCompletion), order: BrokerFixture.orderB)) { $0.fields.count }
+        #expect(try rule("stale-data", fixture).map(\.severity).sorted() == [.low, .medium])  // past the end
+    }
+
+    @Test func attemptsAfterRetentionEndedAreStale() async throws {
+        let fixture = try await BrokerFixture.make()
+        fixture.clock.advance(days: 61)
+        _ = try? await fixture.broker.withAccess(fixture.request(.orderMessaging(.orderCompletion))) { $0.fields.count }
+        let found = try #require(try rule("stale-data", fixture).first)
+        #expect(found.severity == .medium && found.evidence.count == 1)
+    }
+
+    // MARK: baseline
+
+    /// `days` working days on which `actor` reads `perDay` buyers (13:00-14:00 UTC), from the day after the clock's start.
+    func workingDays(_ fixture: BrokerFixture, _ orders: [OrderID], actors: [String], days: Int, perDay: (String, Int) -> Int) async {
+        for day in 0..<days {
+            fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + Double(day + 1) * 86_400 + 13 * 3600))
+            for actor in actors {
+                for index in 0..<perDay(actor, day) { await read(fixture, orders[(index * 7 + day) % orders.count], actor: actor, every: 20) }
+            }
+        }
+    }
+
+    @Test func aDayFarAboveTheActorsOwnHistoryIsReported() async throws {
+        var rules = DetectionRules()
+        rules.disabled = [.bulkRead]  // the big day is paced to stay out of the window rule
+        let (quiet, quietOrders) = try await Self.fixture(buyers: 60)
+        await workingDays(quiet, quietOrders, actors: ["anna"], days: 8, perDay: { _, day in day < 7 ? 8 + day % 3 : 29 })
+        #expect(try rule("baseline", quiet, rules).isEmpty)  // 29 is far above 8-10, but under the floor of 30
+        let (fixture, orders) = try await Self.fixture(buyers: 60)
+        await workingDays(fixture, orders, actors: ["anna"], days: 8, perDay: { _, day in day < 7 ? 8 + day % 3 : 45 })
+        let found = try #require(try rule("baseline", fixture, rules).first)
+        #expect(found.severity == .medium && found.actor == "anna" && found.explanation.contains("45 buyers"))
+    }
+
+    @Test func aBusySeasonForEveryoneIsNotABaselineFinding() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 60)
+        var rules = DetectionRules()
+        rules.disabled = [.bulkRead]
+        // Two actors; on the last day both read five times their usual.
+        await workingDays(fixture, orders, actors: ["anna", "bruno"], days: 9, perDay: { _, day in day < 8 ? 10 : 50 })
+        #expect(try rule("baseline", fixture, rules).isEmpty)
+    }
+
+    @Test func aDayFarAbovePeersWithTheSameRoleIsReported() async throws {
+        var policy = AccessPolicy()
+        policy.roles = ["support": .init(name: "support", purposes: ["shipping"])]
+        for actor in ["a", "b", "c", "d"] { policy.actorRoles[actor] = "support" }
+        let fixture = try await BrokerFixture.make(policy: policy)
+        let orders = try await Self.storeOrders(fixture, count: 50)
+        let broker = AccessBroker(vault: fixture.vault, policy: policy)
+        fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + 13 * 3600))
+        for (actor, count) in [("a", 10), ("b", 11), ("c", 9), ("d", 39)] {
+            for index in 0..<count {
+                fixture.clock.advance(by: 20)
+                _ = try? await broker.withAccess(AccessRequest(actor: actor, purpose: .shipping, orderID: orders[index])) { $0.fields.count }
+            }
+        }
+        var rules = DetectionRules()
+        rules.disabled = [.bulkRead]
+        #expect(try rule("baseline", fixture, rules).isEmpty)  // 39 < 4 x 10
+        for index in 39..<45 {
+            fixture.clock.advance(by: 20)
+            _ = try? await broker.withAccess(AccessRequest(actor: "d", purpose: .shipping, orderID: orders[index])) { $0.fields.count }
+        }
+        let found = try #require(try rule("baseline", fixture, rules).first)
+        #expect(found.actor == "d" && found.explanation.contains("other support staff"))
+    }
+
+    static func storeOrders(_ fixture: BrokerFixture, count: Int) async throws -> [OrderID] {
+        var orders: [MarketplaceOrder] = []
+        for number in 0..<count {
+            var order = try MarketplaceOrder.sample(String(format: "408-%07d-0000000", (number * 7_919 + 13) % 10_007), email: "p\(number)@marketplace.amazon.it")
+            order.purchaseDate = fixture.clock.now
+            orders.append(order)
+        }
+        try await fixture.vault.store(orders)
+        return orders.map(\.id)
+    }
+
+    // MARK: bulk-read: walks and hourly sweeps
+
+    @Test func readingOrdersInIdOrderIsAWalk() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 20)
+        let sorted = orders.sorted { $0.rawValue < $1.rawValue }
+        for order in sorted.prefix(19) { await read(fixture, order, actor: "script", every: 60) }
+        #expect(try rule("bulk-read", fixture).isEmpty)
+        await read(fixture, sorted[19], actor: "script", every: 60)
+        let walk = try #require(try rule("bulk-read", fixture).first)
+        #expect(walk.severity == .medium && walk.evidence.count == 20 && walk.explanation.contains("order-id order"))
+    }
+
+    @Test func anHourAboveTwiceTheUsualDayIsASweep() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 60)
+        var rules = DetectionRules()
+        rules.sequentialRun = 1000
+        // Nine days on which the shop's staff touch 12 orders; then one actor reads 25, then 26, in an hour.
+        await workingDays(fixture, orders, actors: ["staff"], days: 9, perDay: { _, _ in 12 })
+        fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + 10 * 86_400 + 9 * 3600))
+        for order in orders.suffix(25) { await read(fixture, order, actor: "sweeper", every: 140) }
+        #expect(try rule("bulk-read", fixture, rules).isEmpty)  // 25 buyers in ~58 minutes, 2-3 per 5 minutes
+        let (busy, busyOrders) = try await Self.fixture(buyers: 60)
+        await workingDays(busy, busyOrders, actors: ["staff"], days: 9, perDay: { _, _ in 12 })
+        busy.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + 10 * 86_400 + 9 * 3600))
+        for order in busyOrders.suffix(26) { await read(busy, order, actor: "sweeper", every: 135) }
+        let sweep = try #require(try rule("bulk-read", busy, rules).first)
+        #expect(sweep.severity == .high && sweep.explanation.contains("in one hour"))
+    }
+
+    // MARK: first-time
+
+    @Test func newActorsChannelsAndFieldsAfterTheLearningDays() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 4)
+        await read(fixture, orders[0], actor: "anna")
+        fixture.clock.advance(days: 2)
+        await read(fixture, orders[1], actor: "bruno")  // new, but still learning
+        #expect(try rule("first-time", fixture).isEmpty)
+        fixture.clock.advance(days: 6)
+        await read(fixture, orders[1], actor: "anna")  // nothing new for anna
+        #expect(try rule("first-time", fixture).isEmpty)
+        _ = try? await fixture.broker.withAccess(AccessRequest(actor: "anna", purpose: .shipping, orderID: orders[2], channel: .cli)) { $0.fields.count }
+        await read(fixture, orders[2], actor: "anna", purpose: .orderMessaging(.orderCompletion))
+        await read(fixture, orders[3], actor: "carla")
+        let found = try rule("first-time", fixture)
+        #expect(found.count == 3 && found.allSatisfy { $0.severity == .low })
+        #expect(found.contains { $0.explanation.contains("cli channel") } && found.contains { $0.explanation.contains("buyer-email") }
+            && found.contains { $0.actor == "carla" })
+    }
+
+    // MARK: log-integrity
+
+    @Test func aClockStepBackIsCriticalAndJitterIsNot() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 3)
+        await read(fixture, orders[0], actor: "anna")
+        fixture.clock.advance(by: -4)
+        await read(fixture, orders[1], actor: "anna")
+        #expect(try rule("log-integrity", fixture).isEmpty)  // within the 5 s tolerance
+        fixture.clock.advance(by: -3600)
+        await read(fixture, orders[2], actor: "anna")
+        await read(fixture, orders[2], actor: "anna")
+        let found = try rule("log-integrity", fixture)
+        #expect(found.count == 1 && found.first?.severity == .critical && found.first?.explanation.contains("backwards") == true)
+    }
+
+    @Test func entriesNoCheckpointCoversForAWeekAreCritical() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        await read(fixture, orders[0], actor: "anna")
+        fixture.clock.advance(days: 6)
+        await read(fixture, orders[1], actor: "anna")
+        #expect(try rule("log-integrity", fixture).isEmpty)
+        fixture.clock.advance(days: 2)
+        await read(fixture, orders[1], actor: "anna")
+        let unsigned = try #require(try rule("log-integrity", fixture).first)
+        #expect(unsigned.explanation.contains("no signed checkpoint"))
+        _ = try await fixture.vault.auditLog.checkpoint()
+        #expect(try rule("log-integrity", fixture).isEmpty)
+    }
+
+    // MARK: live monitoring, rules files, state files
+
+    @Test func theMonitorReportsACanaryAsItHappens() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        var rules = DetectionRules()
+        rules.canaryOrders = [orders[1].rawValue]
+        let monitor = MisuseMonitor(rules: rules)
+        let first = try await fixture.vault.auditLog.append(forTesting: orders[0], actor: "anna")
+        #expect(monitor.observe(first).isEmpty)
+        let second = try await fixture.vault.auditLog.append(forTesting: orders[1], actor: "anna")
+        #expect(monitor.observe(second).map(\.rule) == ["canary"])
+        #expect(!monitor.finish().contains { $0.rule == "canary" })  // reported once, when it happened
+    }
+
+    @Test func rulesFilesSetEveryRuleAndNameTheirMistakes() throws {
+        let rules = try DetectionRules(toml: """
+            # a shop in Rome
+            [bulk-read]
+            distinct-buyers = 40
+            window-minutes = 10
+            hourly-share-of-daily-orders = 1.5
+            [email-harvesting]
+            message-ratio = 0.25
+            [off-hours]
+            business-hours = "08-19"
+            utc-offset-hours = 1
+            [canary]
+            orders = ["402-1111111-1111111"]
+            [first-time]
+            enabled = false
+            """, file: "rules.toml")
+        #expect(rules.bulkDistinctBuyers == 40 && rules.bulkWindow == 600 && rules.hourlyShareOfDailyOrders == 1.5)
+        #expect(rules.harvestMessageRatio == 0.25 && rules.businessHours == 8..<19 && rules.utcOffsetHours == 1)
+        #expect(rules.canaryOrders == ["402-1111111-1111111"] && !rules.isEnabled(.firstTime) && rules.isEnabled(.canary))
+
+        for (text, expected) in [
+            ("[bulk-reads]\ndistinct-buyers = 4", "unknown rule [bulk-reads]"),
+            ("[bulk-read]\nbuyers = 4", "unknown setting bulk-read.buyers"),
+            ("[bulk-read]\ndistinct-buyers = \"many\"", "must be a whole number"),
+            ("[off-hours]\nbusiness-hours = \"21-07\"", "business-hours"),
+            ("distinct-buyers = 4", "inside a rule's table"),
+            ("[probing]\ndenials = -1", "must not be negative"),
+        ] {
+            let error = #expect(throws: BuyerGuardError.self) { try DetectionRules(toml: text, file: "rules.toml") }
+            #expect(error?.code == .malformedInput && error?.description.contains(expected) == true, "\(text): \(String(describing: error))")
+        }
+    }
+
+    @Test func aStateFileReportsEachFindingOnce() throws {
+        let finding = Finding(rule: "bulk-read", severity: .high, actor: "x", from: Date(timeIntervalSince1970: 1000), to: Date(timeIntervalSince1970: 2000),
+                              evidence: Evidence(sequences: [7], count: 1, orders: []), explanation: "x")
+        var integrity = finding
+        integrity.rule = "log-integrity"
+        let folder = try TemporaryFolder()
+        let url = folder.path("scan-state.json")
+        var state = try ReportedFindings(contentsOf: url)  // missing: the first run
+        #expect(state.takeNew([finding, integrity], now: Date()).count == 2)
+        try state.write(to: url)
+        var again = try ReportedFindings(contentsOf: url)
+        #expect(again.takeNew([finding, integrity], now: Date()).map(\.rule) == ["log-integrity"])
+        try Data("{not json".utf8).write(to: url)
+        #expect(throws: BuyerGuardError.self) { try ReportedFindings(contentsOf: url) }
+    }
+}
+
+/// A transport that delivers nowhere.
+final class SilentTransport: MessageTransport {
+    func deliver(to: String, subject: String, body: String, order: OrderID) async throws {}
+}
+
+extension AuditLog {
+    /// One granted shipping read, as the broker writes it, for the monitor test.
+    func append(forTesting order: OrderID, actor: String) async throws -> AuditEntry {
+        try await append(AuditDraft(actor: actor, purpose: "shipping", orderID: order.rawValue, buyer: "b-\(order)",
+                                    fieldsReleased: ["city"], decision: .granted, channel: "library"))
+    }
+}
