@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The five-minute tour on the embedded default: a vault in ./demo/, a sample order report
-# imported, an order shipped, a label printed through the broker, a marketing request denied,
-# and the audit log verified. Safe to run again: it starts from a fresh demo folder.
+# imported, canaries planted, an order shipped, a label printed through the broker, a marketing
+# request denied, a marketing export planted, the audit log verified, and a scan that finds the
+# export. Safe to run again: it starts from a fresh demo folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d /opt/swift/usr/bin ] && PATH="/opt/swift/usr/bin:$PATH"
@@ -36,6 +37,9 @@ sed '5s/2026-11-0\([0-9]\)T/0\1\/11\/2026 /' docs/samples/orders-2026-11.txt > "
 step "BUYERGUARD_MASTER_KEY=<another key> buyerguard status   # a wrong key is named as such, nothing changes"
 BUYERGUARD_MASTER_KEY=$(printf '%064d' 0) "$bin" status || echo "(exit code $?)"
 
+step "buyerguard canary add --count 2 --out $demo/canaries.txt   # decoy orders; the list stays with the auditor"
+"$bin" canary add --count 2 --out "$demo/canaries.txt"
+
 order=$(sed -n 2p docs/samples/orders-2026-11.txt | cut -f1)
 
 step "buyerguard orders ship --order $order --carrier BRT --tracking 0512345678"
@@ -47,15 +51,25 @@ step "buyerguard access --purpose shipping --order $order --actor label-printer 
 step "buyerguard access --purpose marketing --order $order --actor newsletter-tool   # denied, and logged"
 "$bin" access --purpose marketing --order "$order" --actor newsletter-tool || echo "(exit code $?)"
 
-step "buyerguard audit log"
-"$bin" audit log
+step "for each order in the vault: buyerguard access --purpose order-messaging --kind order-completion --fields buyer-email --actor shop-assistant   # a planted marketing export"
+# Someone lists the vault's orders (a canary among them) and copies every buyer's email for a
+# newsletter, under a permitted purpose. Each read is allowed; together they are an export.
+exported=0
+for id in $(tail -n +2 docs/samples/orders-2026-11.txt | cut -f1 | sort -u) $(head -1 "$demo/canaries.txt"); do
+  "$bin" access --purpose order-messaging --kind order-completion --fields buyer-email --order "$id" --actor shop-assistant > /dev/null
+  exported=$((exported + 1))
+done
+echo "$exported buyer emails copied"
+
+step "buyerguard audit log --actor newsletter-tool"
+"$bin" audit log --actor newsletter-tool
 
 step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audit verify --checkpoint $demo/checkpoint.json"
 "$bin" audit checkpoint --out "$demo/checkpoint.json"
 "$bin" audit verify --checkpoint "$demo/checkpoint.json"
 
-step "buyerguard audit scan --min-severity medium   # finds the marketing attempt"
-"$bin" audit scan --min-severity medium || echo "(exit code $?)"
+step "buyerguard audit scan --canaries $demo/canaries.txt --min-severity medium   # finds the export and the marketing attempt"
+"$bin" audit scan --canaries "$demo/canaries.txt" --min-severity medium || echo "(exit code $?)"
 
 step "grep for a buyer's email, name and street in every vault file (expect nothing)"
 if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" -e "Viale Monza" "$demo"/vault/* ; then

@@ -542,4 +542,62 @@ import Testing
         #expect(finding?["rule"] as? String == "denied-purpose" && finding?["severity"] as? String == "high")
         #expect(finding?["evidence"] != nil && finding?["explanation"] != nil && finding?["from"] != nil)
     }
+
+    @Test func canariesPlantedByTheCLIAreCaughtAndTheirListStaysOutOfTheVault() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        let list = cli.folder.appendingPathComponent("canaries.txt").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let planted = try cli.run(["canary", "add", "--vault", vault, "--count", "2", "--out", list])
+        #expect(planted.status == 0, "\(planted.stderr)")
+        let ids = try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(ids.count == 2)
+        let permissions = try FileManager.default.attributesOfItem(atPath: list)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        // The audit log records how many were planted, not which: the list is the only record of them.
+        for file in try FileManager.default.contentsOfDirectory(atPath: vault) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: vault).appendingPathComponent(file))
+            for id in ids { #expect(bytes.range(of: Data(id.utf8)) == nil || file.hasPrefix("vault"), "\(id) in \(file)") }
+        }
+        #expect(try cli.run(["audit", "scan", "--vault", vault, "--canaries", list, "--min-severity", "high"]).status == 0)
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", ids[0], "--actor", "curious"]).status == 0)
+        let scan = try cli.run(["audit", "scan", "--vault", vault, "--canaries", list, "--min-severity", "high", "--format", "json"])
+        #expect(scan.status == 8)
+        let findings = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [[String: Any]]
+        #expect(findings?.first?["rule"] as? String == "canary" && findings?.first?["severity"] as? String == "critical")
+
+        try Data("402-1234567-1234567\nnot an order\n".utf8).write(to: URL(fileURLWithPath: list))
+        let bad = try cli.run(["audit", "scan", "--vault", vault, "--canaries", list])
+        #expect(bad.status == 65 && bad.stderr.contains("canaries.txt:2"), "\(bad.stderr)")
+    }
+
+    @Test func rulesFileAndStateFileShapeWhatIsReported() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let order = String(try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")[1].split(separator: "\t")[0])
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "export", "--order", order, "--actor", "crm-sync"]).status == 6)
+
+        // A rules file that switches the rule off: nothing to report.
+        let rules = cli.folder.appendingPathComponent("rules.toml")
+        try Data("[denied-purpose]\nenabled = false\n".utf8).write(to: rules)
+        let off = try cli.run(["audit", "scan", "--vault", vault, "--rules", rules.path, "--min-severity", "medium"])
+        #expect(off.status == 0, "\(off.stdout)")
+        try Data("[denied-purpose]\nenabled = maybe\n".utf8).write(to: rules)
+        let malformed = try cli.run(["audit", "scan", "--vault", vault, "--rules", rules.path])
+        #expect(malformed.status == 65 && malformed.stderr.contains("rules.toml:2"), "\(malformed.stderr)")
+
+        // A state file: the first run reports the attempt, the next one only what is new.
+        let state = cli.folder.appendingPathComponent("scan-state.json").path
+        let first = try cli.run(["audit", "scan", "--vault", vault, "--state", state, "--min-severity", "medium"])
+        #expect(first.status == 8 && first.stdout.contains("crm-sync"))
+        let second = try cli.run(["audit", "scan", "--vault", vault, "--state", state, "--min-severity", "medium"])
+        #expect(second.status == 0 && second.stdout.contains("no new findings"), "\(second.stdout)")
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "marketing", "--order", order, "--actor", "newsletter"]).status == 6)
+        let third = try cli.run(["audit", "scan", "--vault", vault, "--state", state, "--min-severity", "medium", "--format", "jsonl"])
+        #expect(third.status == 8 && third.stdout.split(separator: "\n").count == 1 && third.stdout.contains("newsletter"))
+        #expect(try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "urgent"]).status == 64)
+    }
 }
