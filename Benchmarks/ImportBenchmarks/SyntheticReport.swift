@@ -1,3 +1,4 @@
+import BuyerGuardTesting
 import Foundation
 
 /// Writes a realistic "New Orders" report of `rows` item rows (every fifth order has two items,
@@ -20,7 +21,7 @@ enum SyntheticReport {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
-        var generator = SplitMix64(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)  // the same report on every run
         var text = header.joined(separator: "\t") + "\r\n"
         var written = 0
         var order = 0
@@ -49,18 +50,5 @@ enum SyntheticReport {
             }
         }
         handle.write(Data(text.utf8))
-    }
-}
-
-/// A small, seedable generator: the same report on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

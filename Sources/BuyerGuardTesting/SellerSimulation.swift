@@ -128,10 +128,16 @@ public struct SellerSimulation: Sendable {
     }
 }
 
-/// SplitMix64: small, fast and seedable, so a configuration always gives the same steps.
-struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: a small, fast, seedable random number generator, so that a simulation (or any
+/// test data) is the same on every run. Not for anything secret.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     var state: UInt64
-    mutating func next() -> UInt64 {
+
+    /// A generator whose numbers follow from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -155,7 +161,7 @@ struct World {
 
     init(configuration: SellerSimulation.Configuration) {
         self.configuration = configuration
-        random = SeededGenerator(state: configuration.seed)
+        random = SeededGenerator(seed: configuration.seed)
     }
 
     func time(_ day: Int, _ hour: Double) -> Date {
@@ -188,7 +194,7 @@ struct World {
 
     mutating func makeCanaries() -> [MarketplaceOrder] {
         if canaries.isEmpty {
-            var generator = SeededGenerator(state: configuration.seed ^ 0xCA4A_21E5)
+            var generator = SeededGenerator(seed: configuration.seed ^ 0xCA4A_21E5)
             canaries = (0..<configuration.canaries).map { _ in
                 var order = try! Vault.decoyOrder(using: &generator, now: configuration.start)
                 order.purchaseDate = configuration.start.addingTimeInterval(-3 * 86_400)

@@ -128,7 +128,7 @@ extension MisuseScannerTests {
         policy.roles = ["support": .init(name: "support", purposes: ["shipping"])]
         for actor in ["a", "b", "c", "d"] { policy.actorRoles[actor] = "support" }
         let fixture = try await BrokerFixture.make(policy: policy)
-        let orders = try await Self.storeOrders(fixture, count: 50)
+        let orders = try await Self.storeOrders(fixture, count: 50, series: 408)
         let broker = AccessBroker(vault: fixture.vault, policy: policy)
         fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + 13 * 3600))
         for (actor, count) in [("a", 10), ("b", 11), ("c", 9), ("d", 39)] {
@@ -146,17 +146,6 @@ extension MisuseScannerTests {
         }
         let found = try #require(try rule("baseline", fixture, rules).first)
         #expect(found.actor == "d" && found.explanation.contains("other support staff"))
-    }
-
-    static func storeOrders(_ fixture: BrokerFixture, count: Int) async throws -> [OrderID] {
-        var orders: [MarketplaceOrder] = []
-        for number in 0..<count {
-            var order = try MarketplaceOrder.sample(String(format: "408-%07d-0000000", (number * 7_919 + 13) % 10_007), email: "p\(number)@marketplace.amazon.it")
-            order.purchaseDate = fixture.clock.now
-            orders.append(order)
-        }
-        try await fixture.vault.store(orders)
-        return orders.map(\.id)
     }
 
     // MARK: bulk-read: walks and hourly sweeps

@@ -13,15 +13,21 @@ import Testing
     static func fixture(buyers: Int) async throws -> (BrokerFixture, [OrderID]) {
         let fixture = try await BrokerFixture.make()
         fixture.clock.advance(by: 10 * 3600)
+        return (fixture, try await storeOrders(fixture, count: buyers))
+    }
+
+    /// `count` orders of as many buyers, purchased now, with ids in no particular order, as the
+    /// marketplace's are (reads in id order are a walk of their own).
+    static func storeOrders(_ fixture: BrokerFixture, count: Int, series: Int = 407) async throws -> [OrderID] {
         var orders: [MarketplaceOrder] = []
-        for number in 0..<buyers {
-            // Ids in no particular order, as the marketplace's are (reads in id order are a walk of their own).
-            var order = try MarketplaceOrder.sample(String(format: "407-%07d-0000000", (number * 7_919 + 13) % 10_007), email: "s\(number)@marketplace.amazon.it")
+        for number in 0..<count {
+            var order = try MarketplaceOrder.sample(
+                String(format: "\(series)-%07d-0000000", (number * 7_919 + 13) % 10_007), email: "s\(series)-\(number)@marketplace.amazon.it")
             order.purchaseDate = fixture.clock.now
             orders.append(order)
         }
         try await fixture.vault.store(orders)
-        return (fixture, orders.map(\.id))
+        return orders.map(\.id)
     }
 
     func read(_ fixture: BrokerFixture, _ order: OrderID, actor: String, purpose: Purpose = .shipping, every seconds: TimeInterval = 1) async {
