@@ -164,7 +164,13 @@ extension DetectionRules {
                     if try value.bool("\(name).\(key)", file: file) { disabled.remove(rule) } else { disabled.insert(rule) }
                 case (.logIntegrity, "clock-tolerance-seconds"): clockToleranceSeconds = try double()
                 case (.logIntegrity, "checkpoint-max-age-hours"): checkpointMaxAgeHours = try double()
-                case (.canary, "orders"): canaryOrders.formUnion(try value.strings("\(name).\(key)", file: file))
+                case (.canary, "orders"):
+                    for order in try value.strings("\(name).\(key)", file: file) {
+                        guard let id = try? OrderID(order) else {
+                            throw BuyerGuardError(.malformedInput, "canary.orders: '\(order.prefix(40))' is not an order id", location: file)
+                        }
+                        canaryOrders.insert(id.rawValue)
+                    }
                 case (.deniedPurpose, "severe-purposes"): severePurposes = Set(try value.strings("\(name).\(key)", file: file))
                 case (.probing, "denials"): probingDenials = try int()
                 case (.probing, "window-minutes"): probingWindow = try double() * 60

@@ -73,8 +73,11 @@ extension Finding {
         "\(rule)|\(actor)|\(Int64((from.timeIntervalSince1970 * 1000).rounded()))|\(evidence.sequences.first ?? 0)"
     }
 
-    /// Most severe first, then oldest first, then by rule and actor.
+    /// Log integrity first (nothing else can be trusted without it), then most severe first,
+    /// then oldest first, then by rule and actor.
     public static func reportOrder(_ a: Finding, _ b: Finding) -> Bool {
+        let integrity = DetectionRules.Rule.logIntegrity.rawValue
+        if (a.rule == integrity) != (b.rule == integrity) { return a.rule == integrity }
         if a.severity != b.severity { return a.severity > b.severity }
         if a.from != b.from { return a.from < b.from }
         return (a.rule, a.actor) < (b.rule, b.actor)

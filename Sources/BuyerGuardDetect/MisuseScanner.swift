@@ -24,7 +24,7 @@ public struct MisuseScanner: Sendable {
     /// - Parameters:
     ///   - trustedPublicKey: the key checkpoints must be signed with (hex), as for ``AuditLog/verify(trustedPublicKey:checkpoint:)``.
     ///   - now: the time "no checkpoint for too long" is measured against; default: the newest entry's time.
-    /// - Returns: the findings, most severe first, then by time.
+    /// - Returns: the findings: log integrity first, then most severe first, then oldest first.
     public func scan(_ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, now: Date? = nil) throws -> [Finding] {
         // Verification (two threads of its own) and the rules (this one) run side by side.
         let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
@@ -41,14 +41,16 @@ public struct MisuseScanner: Sendable {
         try scanned.get()
 
         var findings = report.problems.map { problem in
-            Finding(rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-",
-                    from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 0),
+            // The damaged entry's own time, if it is still there (it may have been altered too).
+            let time = (try? log.entry(sequence: problem.sequence))?.time ?? Date(timeIntervalSince1970: 0)
+            return Finding(rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-", from: time, to: time,
                     evidence: Evidence(sequences: [problem.sequence], count: 1, orders: []),
                     explanation: "The audit log was tampered with: \(problem.message) (entry \(problem.sequence)).")
         }
         if report.isIntact, rules.isEnabled(.logIntegrity), let finding = try uncheckpointedTail(log, entries: report.entries, now: now ?? state.lastTime) {
             findings.append(finding)
         }
+        // Verification's problems keep their place at the top, in the verifier's order.
         return findings + state.finish().sorted(by: Finding.reportOrder)
     }
 

@@ -148,12 +148,12 @@ struct ScanState {
     }
 
     private mutating func read(_ event: AuditEvent, slot: Int, hour: Int) {
-        let name = symbols[event.actor]
         // Bulk reads: distinct buyers in a sliding window.
         actors[slot].reads.add(event, key: event.buyer)
         let window = actors[slot].reads
         if rules.isEnabled(.bulkRead), window.distinctKeys >= rules.bulkDistinctBuyers,
            Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
+            let name = symbols[event.actor]
             findings.append(Finding(
                 rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
                 from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),

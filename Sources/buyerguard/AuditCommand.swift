@@ -36,15 +36,15 @@ struct AuditCommand: AsyncParsableCommand {
             var detection = try rules.map { try DetectionRules(contentsOf: URL(fileURLWithPath: $0)) } ?? DetectionRules()
             detection.canaryOrders.formUnion(canary)
             if let canaries { detection.canaryOrders.formUnion(try CanaryCommand.readList(canaries)) }
-            var ledger = try state.map { try ReportedFindings(contentsOf: URL(fileURLWithPath: $0)) }
+            let ledger = try state.map { try ReportedFindings(contentsOf: URL(fileURLWithPath: $0)) }
             let filter = AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
 
             let (log, trustedKey) = try await location.open()
             var findings = try MisuseScanner(rules: detection).scan(log, filter: filter, trustedPublicKey: trustedKey)
                 .filter { $0.severity >= threshold }
-            if let state, ledger != nil {
-                findings = ledger!.takeNew(findings, now: Date())
-                try ledger!.write(to: URL(fileURLWithPath: state))
+            if let state, var ledger {
+                findings = ledger.takeNew(findings, now: Date())
+                try ledger.write(to: URL(fileURLWithPath: state))
             }
             switch format {
             case "json":

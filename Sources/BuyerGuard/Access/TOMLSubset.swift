@@ -1,7 +1,7 @@
 /// The part of TOML that policy and rules files use: `[table]` and `[dotted.table]` headers,
-/// `key = value` with bare or quoted keys, and values that are strings, integers, booleans or
-/// decimal numbers or one-line arrays of strings; `#` comments. Anything else is an error naming the line.
-/// Shared (as SPI) with `BuyerGuardDetect`, whose rules file uses the same subset.
+/// `key = value` with bare or quoted keys, and values that are strings, whole or decimal numbers,
+/// booleans or one-line arrays of strings; `#` comments. Anything else is an error naming the
+/// line. Shared (as SPI) with `BuyerGuardDetect`, whose rules file uses the same subset.
 ///
 /// (TOMLKit, the Swift TOML library, depends on a package this project cannot fetch; this subset
 /// covers every file BuyerGuard reads and refuses the rest rather than misreading it.)

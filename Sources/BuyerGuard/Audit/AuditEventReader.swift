@@ -45,13 +45,7 @@ public final class AuditSymbolTable {
         return symbol
     }
 
-    /// The number of `string` if it was ever interned, without adding it.
-    public func lookup(_ string: String) -> Int32? {
-        var copy = string
-        return copy.withUTF8 { find(UnsafeRawBufferPointer($0)).symbol }
-    }
-
-    /// FNV-1a over the bytes, then open addressing with linear probing: the symbol, or the free slot for it.
+    /// Open addressing with linear probing: the symbol, or the free slot for it.
     private func find(_ bytes: UnsafeRawBufferPointer) -> (symbol: Int32?, slot: Int) {
         var slot = Self.hash(bytes) & mask
         while true {
