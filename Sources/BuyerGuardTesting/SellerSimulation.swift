@@ -5,11 +5,13 @@ public import Foundation
 /// detection rules (precision and recall) and for benchmarks.
 ///
 /// The seller has roles as small shops do: a label printer service and warehouse staff
-/// (shipping), three support agents (order messages and support cases), an owner and a carrier
-/// feed. Orders arrive through the day and are imported twice a day; labels are printed the next
-/// morning, parcels ship, arrive two to four days later; some are delayed, cancelled, returned or
-/// refunded; some buyers open support cases. The log is checkpointed every night. Holiday days
-/// bring five times the orders. Everything is seeded: the same configuration gives the same steps.
+/// (shipping), three support agents (a fourth joins on ``Configuration/newHireDay``; order
+/// messages and support cases), an owner and a carrier feed. Orders arrive through the day and
+/// are imported twice a day; labels are printed the next morning, parcels ship, arrive two to four
+/// days later; some are delayed, cancelled, returned or refunded; some buyers open support cases.
+/// Weekends bring fewer orders and nobody works on Sunday: Monday catches up. The log is
+/// checkpointed every night. Holiday days bring five times the orders. Everything is seeded: the
+/// same configuration gives the same steps.
 ///
 /// The simulation only says what happens; ``SellerSimulation/Step`` values are carried out by a
 /// runner (the tests drive the real broker; benchmarks write synthetic entries).
@@ -50,6 +52,8 @@ public struct SellerSimulation: Sendable {
         ]
         /// Canary orders planted on day 0.
         public var canaries = 5
+        /// The day a fourth support agent, `support-4`, starts (nil: never).
+        public var newHireDay: Int? = 20
 
         /// The defaults: six weeks of a shop with 150 orders a day, a holiday peak, every scenario twice.
         public init() {}
@@ -107,7 +111,7 @@ public struct SellerSimulation: Sendable {
             "support": .init(name: "support", purposes: ["order-messaging", "customer-support"]),
         ]
         for actor in ["label-printer", "warehouse-1", "warehouse-2"] { policy.actorRoles[actor] = "warehouse" }
-        for actor in ["support-1", "support-2", "support-3"] { policy.actorRoles[actor] = "support" }
+        for actor in ["support-1", "support-2", "support-3", "support-4"] { policy.actorRoles[actor] = "support" }
         return policy
     }
 
@@ -168,6 +172,18 @@ struct World {
         configuration.start.addingTimeInterval(TimeInterval(day) * 86_400 + hour * 3600)
     }
 
+    /// 0 for Monday ... 6 for Sunday.
+    func weekday(_ day: Int) -> Int { (Int(configuration.start.timeIntervalSince1970 / 86_400) + day + 3) % 7 }
+
+    /// The shop is closed on Sunday: work planned for it moves to Monday.
+    func workday(_ day: Int) -> Int { weekday(day) == 6 ? day + 1 : day }
+
+    /// A support agent for work on `day`.
+    mutating func agent(on day: Int) -> String {
+        let agents = configuration.newHireDay.map { day >= $0 ? 4 : 3 } ?? 3
+        return "support-\(Int.random(in: 1...agents, using: &random))"
+    }
+
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
 
     mutating func orderID() -> OrderID {
@@ -213,7 +229,8 @@ struct World {
 
     mutating func day(_ day: Int) -> [SellerSimulation.TimedStep] {
         if day == 0 { schedule(0, 7.5, .importOrders(makeCanaries())) }
-        let count = configuration.ordersPerDay * (configuration.holidays.contains(day) ? 5 : 1)
+        var count = configuration.ordersPerDay * (configuration.holidays.contains(day) ? 5 : 1)
+        if weekday(day) >= 5 { count = count * 7 / 10 }
         var morning: [MarketplaceOrder] = []
         var afternoon: [MarketplaceOrder] = []
         var today: [OrderID] = []
@@ -240,43 +257,44 @@ struct World {
 
     /// Everything legitimate that happens to one order after it is imported.
     mutating func lifecycle(of order: OrderID, importedOn day: Int) {
-        let printDay = day + 1
+        let nextDay = workday(day + 1)
         if chance(0.01) {  // out of stock: the buyer is told, the order cancelled
-            let agent = "support-\(Int.random(in: 1...3, using: &random))"
-            schedule(day + 1, hour(9...12), .message(actor: agent, order: order, purpose: .orderMessaging(.orderUnavailable)))
-            schedule(day + 1, 12.5, .orderEvent(order, .cancelled(at: time(day + 1, 12.5), reason: "NoInventory"), actor: agent))
+            let agent = agent(on: nextDay)
+            schedule(nextDay, hour(9...12), .message(actor: agent, order: order, purpose: .orderMessaging(.orderUnavailable)))
+            schedule(nextDay, 12.5, .orderEvent(order, .cancelled(at: time(nextDay, 12.5), reason: "NoInventory"), actor: agent))
             return
         }
-        var shipDay = printDay
+        var shipDay = nextDay
         if chance(0.05) {  // delayed: the buyer is told, it ships two days later
-            let agent = "support-\(Int.random(in: 1...3, using: &random))"
-            schedule(day + 1, hour(9...17), .message(actor: agent, order: order, purpose: .orderMessaging(.shipmentDelay)))
-            shipDay += 2
+            schedule(nextDay, hour(9...17), .message(actor: agent(on: nextDay), order: order, purpose: .orderMessaging(.shipmentDelay)))
+            shipDay = workday(shipDay + 2)
         }
+        // Labels are printed from 09:00 at the printer's pace, 20 s each.
         let label = 9 + Double(labels[shipDay, default: 0]) * 20 / 3600
         labels[shipDay, default: 0] += 1
         schedule(shipDay, min(label, 17.5), .access(AccessRequest(actor: "label-printer", purpose: .shipping, orderID: order)))
         let packer = "warehouse-\(Int.random(in: 1...2, using: &random))"
         schedule(shipDay, 17.8, .orderEvent(order, .shipped(at: time(shipDay, 17.8), carrier: "BRT", trackingNumber: nil), actor: packer))
-        let deliveryDay = shipDay + Int.random(in: 2...4, using: &random)
+        let deliveryDay = workday(shipDay + Int.random(in: 2...4, using: &random))
         schedule(deliveryDay, 20, .orderEvent(order, .delivered(at: time(deliveryDay, 19)), actor: "carrier-feed"))
-        if chance(0.04) {  // a support case, maybe with a second look the next day
+        if chance(0.04) {  // a support case, maybe with a second look the next working day
             caseNumber += 1
             let caseID = "C-\(caseNumber)"
-            let agent = "support-\(Int.random(in: 1...3, using: &random))"
-            let caseDay = deliveryDay + Int.random(in: -1...6, using: &random)
-            let at = hour(9...17)
-            schedule(caseDay, at, .message(actor: agent, order: order, purpose: .customerSupport(caseID: caseID)))
+            let caseDay = workday(deliveryDay + Int.random(in: -1...6, using: &random))
+            let agent = agent(on: caseDay)
+            schedule(caseDay, hour(9...17), .message(actor: agent, order: order, purpose: .customerSupport(caseID: caseID)))
             if chance(0.4) {
-                schedule(caseDay + 1, hour(9...17), .access(AccessRequest(actor: agent, purpose: .customerSupport(caseID: caseID), orderID: order)))
+                let again = workday(caseDay + 1)
+                schedule(again, hour(9...17), .access(AccessRequest(actor: agent, purpose: .customerSupport(caseID: caseID), orderID: order)))
             }
         } else if chance(0.04) {  // returned, refunded, and the buyer told each time
-            let agent = "support-\(Int.random(in: 1...3, using: &random))"
-            let returnDay = deliveryDay + Int.random(in: 4...12, using: &random)
+            let returnDay = workday(deliveryDay + Int.random(in: 4...12, using: &random))
+            let refundDay = workday(returnDay + 1)
+            let agent = agent(on: returnDay)
             schedule(returnDay, 11, .orderEvent(order, .returned(at: time(returnDay, 11)), actor: agent))
             schedule(returnDay, hour(11.2...16), .message(actor: agent, order: order, purpose: .orderMessaging(.returnConfirmation)))
-            schedule(returnDay + 1, 10, .orderEvent(order, .refunded(at: time(returnDay + 1, 10), reason: "CustomerReturn"), actor: agent))
-            schedule(returnDay + 1, hour(10.2...16), .message(actor: agent, order: order, purpose: .orderMessaging(.refundConfirmation)))
+            schedule(refundDay, 10, .orderEvent(order, .refunded(at: time(refundDay, 10), reason: "CustomerReturn"), actor: agent))
+            schedule(refundDay, hour(10.2...16), .message(actor: agent, order: order, purpose: .orderMessaging(.refundConfirmation)))
         }
     }
 

@@ -123,6 +123,7 @@ import Testing
         rules.canaryOrders = Set(canaries.map(\.rawValue))
         let findings = try MisuseScanner(rules: rules).scan(temporary.vault.auditLog, trustedPublicKey: temporary.vault.auditLog.signingPublicKey)
         let score = Score(findings: findings, plants: plants)
+        print("\(try await temporary.vault.auditLog.count()) entries, \(findings.count) findings")
         print(score.table)
         // One example per rule, for docs/detection.md.
         let encoder = JSONEncoder()
