@@ -240,6 +240,26 @@ extension MisuseScannerTests {
         #expect(!monitor.finish().contains { $0.rule == "canary" })  // reported once, when it happened
     }
 
+    @Test func anAppPollingTheLogFeedsTheMonitorEachEntryOnce() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 30)
+        let monitor = MisuseMonitor()
+        var seen: Int64 = 0
+        var alerts: [Finding] = []
+        func poll() throws {
+            try fixture.vault.auditLog.forEachEntry(matching: AuditFilter(afterSequence: seen)) { entry in
+                alerts += monitor.observe(entry)
+                seen = entry.sequence
+            }
+        }
+        for (index, order) in orders.enumerated() {
+            await read(fixture, order, actor: "sweeper", every: 5)
+            if index % 7 == 0 { try poll() }  // now and then, as a timer would
+        }
+        try poll()
+        #expect(seen == (try await fixture.vault.auditLog.count()))
+        #expect(alerts.filter { $0.rule == "bulk-read" }.count == 1, "\(alerts.map(\.rule))")
+    }
+
     @Test func rulesFilesSetEveryRuleAndNameTheirMistakes() throws {
         let rules = try DetectionRules(toml: """
             # a shop in Rome

@@ -288,6 +288,7 @@ extension AuditFilter {
         if let decision { conditions.append("decision = ?"); arguments.append(.text(decision.rawValue)) }
         if let from { conditions.append("time_ms >= ?"); arguments.append(.integer(Int64(from.timeIntervalSince1970 * 1000))) }
         if let to { conditions.append("time_ms < ?"); arguments.append(.integer(Int64(to.timeIntervalSince1970 * 1000))) }
+        if let afterSequence { conditions.append("seq > ?"); arguments.append(.integer(afterSequence)) }
         return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 }

@@ -238,10 +238,12 @@ public struct AuditFilter: Sendable {
     public var from: Date?
     /// Before this time.
     public var to: Date?
+    /// Only entries after this sequence number: what was written since the last poll.
+    public var afterSequence: Int64?
 
     /// Everything.
     public init(actor: String? = nil, purpose: String? = nil, orderID: String? = nil, buyer: String? = nil,
-                decision: AuditDecision? = nil, from: Date? = nil, to: Date? = nil) {
+                decision: AuditDecision? = nil, from: Date? = nil, to: Date? = nil, afterSequence: Int64? = nil) {
         self.actor = actor
         self.purpose = purpose
         self.orderID = orderID
@@ -249,6 +251,7 @@ public struct AuditFilter: Sendable {
         self.decision = decision
         self.from = from
         self.to = to
+        self.afterSequence = afterSequence
     }
 }
 
