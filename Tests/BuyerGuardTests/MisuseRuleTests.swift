@@ -197,6 +197,16 @@ extension MisuseScannerTests {
             && found.contains { $0.actor == "carla" })
     }
 
+    @Test func businessHoursAreTheSellersLocalHours() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 1)
+        fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + 86_400 + 6.5 * 3600))  // 06:30 UTC
+        await read(fixture, orders[0], actor: "anna")
+        #expect(try rule("off-hours", fixture).count == 1)  // 06:30 in London
+        var rome = DetectionRules()
+        rome.utcOffsetHours = 1
+        #expect(try rule("off-hours", fixture, rome).isEmpty)  // 07:30 in Rome
+    }
+
     // MARK: log-integrity
 
     @Test func aClockStepBackIsCriticalAndJitterIsNot() async throws {
