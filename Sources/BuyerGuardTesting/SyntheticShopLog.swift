@@ -1,5 +1,5 @@
 @_spi(Benchmarks) public import BuyerGuard
-public import Foundation
+import Foundation
 
 extension SellerSimulation {
     /// Writes the simulation straight into `log` as synthetic entries, deciding every request as
