@@ -13,7 +13,8 @@ public final class AuditSymbolTable {
     // documented contract) and never hands out references into its storage.
     @exclusivity(unchecked) private var arena: [UInt8] = []
     @exclusivity(unchecked) private var spans: [(offset: Int32, count: Int32)] = []
-    @exclusivity(unchecked) private var names: [String?] = []
+    /// Strings made so far, for the few symbols that are ever shown (actors, the orders of a finding).
+    @exclusivity(unchecked) private var names: [Int32: String] = [:]
     @exclusivity(unchecked) private var slots: [Int32]
     @exclusivity(unchecked) private var mask: Int
 
@@ -39,7 +40,6 @@ public final class AuditSymbolTable {
         let symbol = Int32(spans.count)
         spans.append((Int32(arena.count), Int32(bytes.count)))
         arena.append(contentsOf: bytes)
-        names.append(nil)
         slots[slot] = symbol
         if spans.count * 2 > slots.count { grow() }
         return symbol
@@ -90,10 +90,10 @@ public final class AuditSymbolTable {
     /// The string for `symbol`; empty for `-1`.
     public subscript(symbol: Int32) -> String {
         guard symbol >= 0 else { return "" }
-        if let name = names[Int(symbol)] { return name }
+        if let name = names[symbol] { return name }
         let span = spans[Int(symbol)]
         let name = String(decoding: arena[Int(span.offset)..<Int(span.offset + span.count)], as: UTF8.self)
-        names[Int(symbol)] = name
+        names[symbol] = name
         return name
     }
 
