@@ -64,16 +64,16 @@ echo "$exported buyer emails copied"
 step "buyerguard audit log --actor newsletter-tool"
 "$bin" audit log --actor newsletter-tool
 
-step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audit verify --checkpoint $demo/checkpoint.json"
-"$bin" audit checkpoint --out "$demo/checkpoint.json"
-"$bin" audit verify --checkpoint "$demo/checkpoint.json"
-
-step "buyerguard audit scan --canaries $demo/canaries.txt --min-severity medium   # finds the export and the marketing attempt"
-"$bin" audit scan --canaries "$demo/canaries.txt" --min-severity medium || echo "(exit code $?)"
-
 step "grep for a buyer's email, name and street in every vault file (expect nothing)"
 if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" -e "Viale Monza" "$demo"/vault/* ; then
   echo "plaintext found in the vault files above" >&2
   exit 1
 fi
 echo "no plaintext PII in $(ls "$demo"/vault | tr '\n' ' ')"
+
+step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audit verify --checkpoint $demo/checkpoint.json"
+"$bin" audit checkpoint --out "$demo/checkpoint.json"
+"$bin" audit verify --checkpoint "$demo/checkpoint.json"
+
+step "buyerguard audit scan --canaries $demo/canaries.txt --min-severity medium   # finds the export and the marketing attempt"
+"$bin" audit scan --canaries "$demo/canaries.txt" --min-severity medium || echo "(exit code $?)"
