@@ -222,18 +222,24 @@ extension MisuseScannerTests {
         #expect(found.count == 1 && found.first?.severity == .critical && found.first?.explanation.contains("backwards") == true)
     }
 
-    @Test func entriesNoCheckpointCoversForAWeekAreCritical() async throws {
+    @Test func theLogSignsItselfDailyAndDeletedCheckpointsAreCritical() async throws {
         let (fixture, orders) = try await Self.fixture(buyers: 2)
         await read(fixture, orders[0], actor: "anna")
         fixture.clock.advance(days: 6)
-        await read(fixture, orders[1], actor: "anna")
-        #expect(try rule("log-integrity", fixture).isEmpty)
+        await read(fixture, orders[1], actor: "anna")  // a day or more since the last checkpoint: a new one
+        let signed = try #require(try fixture.vault.auditLog.newestCheckpoint())
+        #expect(signed.entryCount == (try await fixture.vault.auditLog.count()))
         fixture.clock.advance(days: 2)
         await read(fixture, orders[1], actor: "anna")
-        let unsigned = try #require(try rule("log-integrity", fixture).first)
-        #expect(unsigned.explanation.contains("no signed checkpoint"))
-        _ = try await fixture.vault.auditLog.checkpoint()
         #expect(try rule("log-integrity", fixture).isEmpty)
+
+        // Someone deletes the checkpoints (to rewrite the chain unnoticed): a week of entries is unsigned.
+        try await fixture.vault.auditLog.database.write { db in try db.execute(sql: "DELETE FROM checkpoints") }
+        let unsigned = try #require(try rule("log-integrity", fixture).first)
+        #expect(unsigned.severity == .critical && unsigned.explanation.contains("no signed checkpoint"))
+        var lenient = DetectionRules()
+        lenient.checkpointMaxAgeHours = 24 * 9
+        #expect(try rule("log-integrity", fixture, lenient).isEmpty)  // within the allowed age
     }
 
     // MARK: live monitoring, rules files, state files

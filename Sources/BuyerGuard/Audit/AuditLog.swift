@@ -11,9 +11,9 @@ struct AuditSigner: Sendable {
 
 /// The append-only, tamper-evident audit log: `audit.sqlite` beside `vault.sqlite`.
 ///
-/// Every entry hashes the previous one (BLAKE2b-256); every ``checkpointInterval`` entries (and on
-/// demand) the log's size and head hash are signed with Ed25519 by a key that lives, wrapped, in the
-/// vault. The file holds no personal data and can be handed to an auditor as it is. Several
+/// Every entry hashes the previous one (BLAKE2b-256); every ``checkpointInterval`` entries, on the
+/// first entry ``checkpointAge`` after the last checkpoint, and on demand, the log's size and head
+/// hash are signed with Ed25519 by a key that lives, wrapped, in the vault. The file holds no personal data and can be handed to an auditor as it is. Several
 /// processes may append at once: each batch is written in an immediate transaction that reads
 /// the head first, so the chain stays one line.
 public final class AuditLog: Sendable {
@@ -21,6 +21,9 @@ public final class AuditLog: Sendable {
     public static let fileName = "audit.sqlite"
     /// Entries between automatic checkpoints.
     public static let checkpointInterval: Int64 = 10_000
+    /// An entry written this long after the last checkpoint (or the first entry) is followed by
+    /// one: a quiet shop's log is signed at least daily while it is used.
+    public static let checkpointAge: TimeInterval = 86_400
 
     /// The log file.
     public let url: URL
@@ -30,7 +33,9 @@ public final class AuditLog: Sendable {
     let signer: AuditSigner?
     let clock: any BuyerGuardClock
     let logger: Logger
-    private let lastCheckpoint = Mutex<Int64>(0)
+    /// What the newest checkpoint covers and when it was taken (ms); before any checkpoint, the
+    /// first entry's time (`.max` while the log is empty).
+    private let lastCheckpoint = Mutex<(count: Int64, timeMillis: Int64)>((0, .max))
     private let appender: AuditAppender
 
     private init(
@@ -82,7 +87,13 @@ public final class AuditLog: Sendable {
                 return id.hexString
             }
             let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability, logger: logger)
-            log.lastCheckpoint.withLock { $0 = (try? pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(entry_count) FROM checkpoints") } ?? 0) ?? 0 }
+            let signed = try pool.read { db -> (Int64, Int64) in
+                if let row = try Row.fetchOne(db, sql: "SELECT entry_count, time_ms FROM checkpoints ORDER BY entry_count DESC LIMIT 1") {
+                    return (row[0], row[1])
+                }
+                return (0, try Int64.fetchOne(db, sql: "SELECT time_ms FROM entries ORDER BY seq LIMIT 1") ?? .max)
+            }
+            log.lastCheckpoint.withLock { $0 = signed }
             return log
         } catch let error as DatabaseError {
             throw BuyerGuardError(.auditUnavailable, "cannot open the audit log", location: url.path, underlying: error.redactedDescription)
@@ -124,7 +135,13 @@ public final class AuditLog: Sendable {
         } catch {
             throw BuyerGuardError(.auditUnavailable, "the audit log could not be written, so nothing was released", location: url.path)
         }
-        if entry.sequence - lastCheckpoint.withLock({ $0 }) >= Self.checkpointInterval {
+        let written = Int64((entry.time.timeIntervalSince1970 * 1000).rounded(.down))
+        let signed = lastCheckpoint.withLock { state in
+            if state.timeMillis == .max { state.timeMillis = written }
+            return state
+        }
+        if entry.sequence - signed.count >= Self.checkpointInterval
+            || (entry.sequence > signed.count && written - signed.timeMillis >= Int64(Self.checkpointAge * 1000)) {
             _ = try? await checkpoint()
         }
         return entry
@@ -172,7 +189,9 @@ public final class AuditLog: Sendable {
             }
             return result!
         }
-        lastCheckpoint.withLock { $0 = max($0, checkpoint.entryCount) }
+        lastCheckpoint.withLock { state in
+            if checkpoint.entryCount >= state.count { state = (checkpoint.entryCount, checkpoint.timeMillis) }
+        }
         return checkpoint
     }
 
