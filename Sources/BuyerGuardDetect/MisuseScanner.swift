@@ -64,7 +64,7 @@ public struct MisuseScanner: Sendable {
         return Finding(
             rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-", from: oldest.time, to: now,
             evidence: Evidence(sequences: [signed + 1, entries], count: Int(entries - signed), orders: []),
-            explanation: "Entries \(signed + 1)-\(entries) (the oldest \(hours) hours old) are covered by no signed checkpoint: they could be rewritten unnoticed; run `buyerguard audit checkpoint` daily.")
+            explanation: "Entries \(signed + 1)-\(entries) (the oldest \(hours) hours old) are covered by no signed checkpoint, though the log signs itself daily: were checkpoints deleted? They could be rewritten unnoticed.")
     }
 }
 
