@@ -23,14 +23,17 @@ public struct MisuseScanner: Sendable {
     ///
     /// - Parameters:
     ///   - trustedPublicKey: the key checkpoints must be signed with (hex), as for ``AuditLog/verify(trustedPublicKey:checkpoint:)``.
+    ///   - checkpoint: an exported checkpoint the log must still contain.
     ///   - now: the time "no checkpoint for too long" is measured against; default: the newest entry's time.
     /// - Returns: the findings: log integrity first, then most severe first, then oldest first.
-    public func scan(_ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, now: Date? = nil) throws -> [Finding] {
+    public func scan(
+        _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil
+    ) throws -> [Finding] {
         // Verification (two threads of its own) and the rules (this one) run side by side.
         let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            let result = Result { try log.verify(trustedPublicKey: trustedPublicKey) }
+            let result = Result { try log.verify(trustedPublicKey: trustedPublicKey, checkpoint: checkpoint) }
             verification.withLock { $0 = result }
         }
         let symbols = AuditSymbolTable()

@@ -28,6 +28,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(parsing: .upToNextOption, help: "Canary order ids: any access to one is critical.") var canary: [String] = []
         @Option(help: ArgumentHelp("State file: report only findings earlier runs with this file did not (for cron).", valueName: "file"))
         var state: String?
+        @OptionGroup var trust: TrustOptions
         @Option(help: ArgumentHelp("text, json or jsonl.", valueName: "format")) var format: String = "text"
 
         func run() async throws {
@@ -39,8 +40,10 @@ struct AuditCommand: AsyncParsableCommand {
             let ledger = try state.map { try ReportedFindings(contentsOf: URL(fileURLWithPath: $0)) }
             let filter = AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
 
+            let external = try trust.exportedCheckpoint()
             let (log, trustedKey) = try await location.open()
-            var findings = try MisuseScanner(rules: detection).scan(log, filter: filter, trustedPublicKey: trustedKey)
+            var findings = try MisuseScanner(rules: detection)
+                .scan(log, filter: filter, trustedPublicKey: trust.publicKey ?? trustedKey, checkpoint: external)
                 .filter { $0.severity >= threshold }
             if let state, var ledger {
                 findings = ledger.takeNew(findings, now: Date())
@@ -81,6 +84,10 @@ struct AuditCommand: AsyncParsableCommand {
                         let orders = finding.evidence.orders.prefix(5).joined(separator: ", ")
                         print("      evidence: \(finding.evidence.count) entries (\(sequences)\(finding.evidence.count > 10 ? ", ..." : ""))"
                               + (orders.isEmpty ? "" : "; orders \(orders)\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
+                        if finding.actor != "-" {  // where to read the entries themselves
+                            let end = times.string(from: finding.to.addingTimeInterval(1))
+                            print("      see: buyerguard audit log --actor \(Terminal.shellQuoted(finding.actor)) --from \(times.string(from: finding.from)) --to \(end)")
+                        }
                     }
                 }
             }
@@ -89,6 +96,18 @@ struct AuditCommand: AsyncParsableCommand {
                 return count == 0 ? nil : "\(count) \(severity.rawValue)"
             }
             print("\(findings.count) findings: \(counts.joined(separator: ", "))")
+        }
+    }
+
+    /// What the log's integrity is checked against, beyond its own chain.
+    struct TrustOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("A checkpoint exported earlier (`audit checkpoint --out`) the log must still contain.", valueName: "file"))
+        var checkpoint: String?
+        @Option(help: ArgumentHelp("The trusted signing key (hex); default: the vault's, or the checkpoint file's.", valueName: "hex"))
+        var publicKey: String?
+
+        func exportedCheckpoint() throws -> AuditCheckpoint? {
+            try checkpoint.map { try AuditCheckpoint(contentsOf: URL(fileURLWithPath: $0)) }
         }
     }
 
@@ -155,17 +174,14 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the whole hash chain and every checkpoint signature; exit 5 if the log was tampered with.")
         @OptionGroup var location: LogLocation
-        @Option(help: ArgumentHelp("A checkpoint exported earlier (`audit checkpoint --out`) the log must still contain.", valueName: "file"))
-        var checkpoint: String?
-        @Option(help: ArgumentHelp("The trusted signing key (hex); default: the vault's, or the checkpoint file's.", valueName: "hex"))
-        var publicKey: String?
+        @OptionGroup var trust: TrustOptions
         @Option(help: ArgumentHelp("Output: text or json.", valueName: "format")) var format: OutputFormat = .text
 
         func run() async throws {
-            let external = try checkpoint.map { try AuditCheckpoint(contentsOf: URL(fileURLWithPath: $0)) }
+            let external = try trust.exportedCheckpoint()
             let (log, trustedKey) = try await location.open()
             let started = ContinuousClock.now
-            let report = try log.verify(trustedPublicKey: publicKey ?? trustedKey, checkpoint: external)
+            let report = try log.verify(trustedPublicKey: trust.publicKey ?? trustedKey, checkpoint: external)
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             switch format {
             case .json:

@@ -537,6 +537,7 @@ import Testing
         let scan = try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "medium"])
         #expect(scan.status == 8)
         #expect(scan.stdout.contains("HIGH (1)") && scan.stdout.contains("  newsletter-tool\n    [denied-purpose]"), "\(scan.stdout)")
+        #expect(scan.stdout.contains("see: buyerguard audit log --actor newsletter-tool --from "))
         let jsonl = try cli.run(["audit", "scan", "--vault", vault, "--format", "jsonl", "--min-severity", "medium"])
         let finding = try JSONSerialization.jsonObject(with: Data(jsonl.stdout.split(separator: "\n")[0].utf8)) as? [String: Any]
         #expect(finding?["rule"] as? String == "denied-purpose" && finding?["severity"] as? String == "high")
@@ -599,5 +600,30 @@ import Testing
         let third = try cli.run(["audit", "scan", "--vault", vault, "--state", state, "--min-severity", "medium", "--format", "jsonl"])
         #expect(third.status == 8 && third.stdout.split(separator: "\n").count == 1 && third.stdout.contains("newsletter"))
         #expect(try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "urgent"]).status == 64)
+    }
+
+    @Test func anAuditorsCopyIsScannedAgainstAnExportedCheckpoint() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        let checkpoint = cli.folder.appendingPathComponent("checkpoint.json").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        #expect(try cli.run(["audit", "checkpoint", "--vault", vault, "--out", checkpoint]).status == 0)
+        let copy = cli.folder.appendingPathComponent("audit-copy.sqlite").path
+        let log = try DatabaseQueue(path: vault + "/audit.sqlite")
+        try log.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        #expect(try cli.run(["audit", "scan", "--log", copy, "--checkpoint", checkpoint]).status == 0)
+
+        // The copy's tail cut off, its own checkpoints with it: only the exported checkpoint tells.
+        let damaged = try DatabaseQueue(path: copy)
+        try damaged.write { db in
+            try db.execute(sql: "DELETE FROM entries WHERE seq = (SELECT max(seq) FROM entries)")
+            try db.execute(sql: "DELETE FROM checkpoints")
+        }
+        #expect(try cli.run(["audit", "scan", "--log", copy]).status == 0)
+        let scan = try cli.run(["audit", "scan", "--log", copy, "--checkpoint", checkpoint, "--format", "json"])
+        #expect(scan.status == 5, "\(scan.stdout)")
+        let findings = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [[String: Any]]
+        #expect(findings?.first?["rule"] as? String == "log-integrity" && findings?.first?["severity"] as? String == "critical")
     }
 }
