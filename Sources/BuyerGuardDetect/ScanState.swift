@@ -372,7 +372,7 @@ struct ScanState {
             for (index, day) in actor.history.enumerated() {
                 if day.role >= 0 { byRoleDay["\(day.role)|\(day.day)", default: []].append(day.buyers) }
                 let prior = actor.history[..<index].filter { $0.day >= day.day - rules.baselineDays }
-                guard prior.count >= rules.baselineMinimumDays else { continue }
+                guard prior.count >= max(1, rules.baselineMinimumDays) else { continue }
                 let usual = Double(prior.map(\.touched).reduce(0, +)) / Double(prior.count)
                 if usual >= 10 { surges[day.day, default: []].append((actor.name, Double(day.touched) / usual)) }
             }
@@ -382,7 +382,7 @@ struct ScanState {
             for (index, day) in actor.history.enumerated() where day.buyers >= rules.baselineFloor {
                 var reasons: [String] = []
                 let prior = actor.history[..<index].filter { $0.day >= day.day - rules.baselineDays }
-                if prior.count >= rules.baselineMinimumDays {
+                if prior.count >= max(1, rules.baselineMinimumDays) {
                     let counts = prior.map { Double($0.buyers) }
                     let mean = counts.reduce(0, +) / Double(counts.count)
                     let deviation = (counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(counts.count)).squareRoot()
@@ -396,7 +396,7 @@ struct ScanState {
                 if day.role >= 0 {
                     var peers = byRoleDay["\(day.role)|\(day.day)", default: []]
                     if let mine = peers.firstIndex(of: day.buyers) { peers.remove(at: mine) }
-                    if peers.count >= rules.peerMinimum {
+                    if peers.count >= max(1, rules.peerMinimum) {
                         let median = Double(peers.sorted()[peers.count / 2])
                         if Double(day.buyers) > max(1, median) * rules.peerFactor {
                             reasons.append("\(day.buyers) buyers while other \(symbols[day.role]) staff read a median of \(Int(median))")
