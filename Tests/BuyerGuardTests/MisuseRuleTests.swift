@@ -310,6 +310,31 @@ extension MisuseScannerTests {
         }
     }
 
+    @Test func rulesAtTheirExtremesStillScan() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 6)
+        await workingDays(fixture, orders, actors: ["anna", "bruno"], days: 3, perDay: { _, day in day + 2 })
+        await read(fixture, orders[0], actor: "anna", purpose: .prohibited(.marketing))
+        await read(fixture, orders[1], actor: "anna", purpose: .customerSupport(caseID: "C-1"))
+        var names: [String] = []
+        for rule in DetectionRules.Rule.allCases {
+            switch rule {
+            case .probing: names += ["[probing]", "denials = 0", "window-minutes = 0"]
+            case .bulkRead: names += ["[bulk-read]", "distinct-buyers = 0", "window-minutes = 0", "hourly-share-of-daily-orders = 0", "sequential-run = 0"]
+            case .baseline: names += ["[baseline]", "days = 0", "minimum-days = 0", "sigmas = 0", "floor = 0", "peer-factor = 0", "peer-minimum = 0"]
+            case .unexplainedAccess: names += ["[unexplained-access]", "case-max-buyers = 0", "single-use-cases-per-day = 0", "medium-count = 0"]
+            case .staleData: names += ["[stale-data]", "retention-days-after-delivery = 0", "retention-days-without-delivery = 0", "within-days = 0"]
+            case .emailHarvesting: names += ["[email-harvesting]", "minimum-emails = 0", "message-ratio = 0"]
+            case .firstTime: names += ["[first-time]", "learning-days = 0"]
+            default: continue
+            }
+        }
+        let zero = try DetectionRules(toml: names.joined(separator: "\n"), file: "zero.toml")
+        #expect(!(try findings(fixture, zero)).isEmpty)
+        var off = DetectionRules()
+        off.disabled = Set(DetectionRules.Rule.allCases)
+        #expect(try findings(fixture, off).isEmpty)  // integrity problems would still show; there are none
+    }
+
     @Test func aStateFileReportsEachFindingOnce() throws {
         let finding = Finding(rule: "bulk-read", severity: .high, actor: "x", from: Date(timeIntervalSince1970: 1000), to: Date(timeIntervalSince1970: 2000),
                               evidence: Evidence(sequences: [7], count: 1, orders: []), explanation: "x")
