@@ -57,6 +57,10 @@ public struct DetectionRules: Sendable, Equatable {
     public var bulkDistinctBuyers = 25
     /// The window for ``bulkDistinctBuyers``, in seconds.
     public var bulkWindow: TimeInterval = 300
+    /// For big shops: the window threshold is also at least this multiple of the pace at which
+    /// the median day's orders would be worked through in 8 hours (3,300 orders a day: 103 buyers
+    /// in 5 minutes; 150 a day: the 25 above).
+    public var bulkPaceFactor = 3.0
     /// One actor reading more distinct buyers in an hour than this multiple of the seller's average
     /// day of orders (and at least ``bulkDistinctBuyers``) is a sweep.
     public var hourlyShareOfDailyOrders = 2.0
@@ -177,6 +181,7 @@ extension DetectionRules {
                 case (.bulkRead, "distinct-buyers"): bulkDistinctBuyers = try int()
                 case (.bulkRead, "window-minutes"): bulkWindow = try double() * 60
                 case (.bulkRead, "hourly-share-of-daily-orders"): hourlyShareOfDailyOrders = try double()
+                case (.bulkRead, "pace-factor"): bulkPaceFactor = try double()
                 case (.bulkRead, "sequential-run"): sequentialRun = try int()
                 case (.emailHarvesting, "minimum-emails"): harvestMinimumEmails = try int()
                 case (.emailHarvesting, "message-ratio"): harvestMessageRatio = try double()

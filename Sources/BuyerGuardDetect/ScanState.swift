@@ -22,6 +22,9 @@ struct ScanState {
     private var dayOrders: [Int: Int] = [:]
     private var currentDay = Int.min
     private var currentDayOrders = Set<Int32>()
+    /// Finished days' volumes, sorted, and the window threshold they give (see ``DetectionRules/bulkPaceFactor``).
+    private var finishedVolumes: [Int] = []
+    private var bulkThreshold: Int
     private var lastMillis = Int64.min
     private var previousMillis = Int64.min
     private var firstMillis: Int64?
@@ -52,6 +55,7 @@ struct ScanState {
         canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
         learningMillis = Int64(rules.learningDays) * 86_400_000
         offsetSeconds = rules.utcOffsetHours * 3600
+        bulkThreshold = rules.bulkDistinctBuyers
     }
 
     /// The newest entry's time.
@@ -80,7 +84,7 @@ struct ScanState {
         let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let hour = (seconds - day * 86_400) / 3600
         if day != currentDay {
-            if currentDay != .min { dayOrders[currentDay] = currentDayOrders.count }
+            if currentDay != .min { finishDay() }
             currentDay = day
             currentDayOrders.removeAll(keepingCapacity: true)
         }
@@ -120,6 +124,18 @@ struct ScanState {
         read(event, slot: slot, hour: hour)
     }
 
+    /// Records the seller's volume of the day that just ended. A big shop's label printer works
+    /// through its day at a pace a small shop's sweep would not reach: the window threshold is at
+    /// least the rule's number, and at least ``DetectionRules/bulkPaceFactor`` times the pace of the
+    /// median day so far spread over 8 hours. Only finished days count, so it is the same live.
+    private mutating func finishDay() {
+        let volume = currentDayOrders.count
+        dayOrders[currentDay] = volume
+        finishedVolumes.insert(volume, at: finishedVolumes.firstIndex { $0 > volume } ?? finishedVolumes.count)
+        let median = Double(finishedVolumes[finishedVolumes.count / 2])
+        bulkThreshold = max(rules.bulkDistinctBuyers, Int(rules.bulkPaceFactor * median * rules.bulkWindow / (8 * 3600)))
+    }
+
     private mutating func slot(for actor: Int32) -> Int {
         if let slot = actorSlots[actor] { return slot }
         actorSlots[actor] = actors.count
@@ -151,7 +167,7 @@ struct ScanState {
         // Bulk reads: distinct buyers in a sliding window.
         actors[slot].reads.add(event, key: event.buyer)
         let window = actors[slot].reads
-        if rules.isEnabled(.bulkRead), window.distinctKeys >= rules.bulkDistinctBuyers,
+        if rules.isEnabled(.bulkRead), window.distinctKeys >= bulkThreshold,
            Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
             let name = symbols[event.actor]
             findings.append(Finding(
@@ -265,11 +281,12 @@ struct ScanState {
         return mask
     }
 
-    /// Whether a windowed rule may report now: once per window, so one sweep is one finding.
+    /// Whether a windowed rule whose threshold is met at `time` starts a new burst, to be reported:
+    /// a burst goes on while the threshold keeps being met with no gap longer than the window, so
+    /// one sweep is one finding however long it lasts.
     static func firstReport(_ last: inout Int64, at time: Int64, window: TimeInterval) -> Bool {
-        if last != .min, time - last <= Int64(window * 1000) { return false }
-        last = time
-        return true
+        defer { last = time }
+        return last == .min || time - last > Int64(window * 1000)
     }
 
     static func minutes(_ seconds: TimeInterval) -> String {

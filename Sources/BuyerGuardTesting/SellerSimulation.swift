@@ -269,12 +269,16 @@ struct World {
             schedule(nextDay, hour(9...17), .message(actor: agent(on: nextDay), order: order, purpose: .orderMessaging(.shipmentDelay)))
             shipDay = workday(shipDay + 2)
         }
-        // Labels are printed from 09:00 at the printer's pace, 20 s each.
-        let label = 9 + Double(labels[shipDay, default: 0]) * 20 / 3600
+        // Labels are printed from 09:00, one every 20 s (faster in a big shop: its printers can do an
+        // ordinary day in 8 hours); what does not fit by 20:30 waits for the next working day.
+        let pace = min(20, 8 * 3600 / (Double(configuration.ordersPerDay) * 1.2))
+        while 9 + Double(labels[shipDay, default: 0]) * pace / 3600 > 20.5 { shipDay = workday(shipDay + 1) }
+        let label = 9 + Double(labels[shipDay, default: 0]) * pace / 3600
         labels[shipDay, default: 0] += 1
-        schedule(shipDay, min(label, 17.5), .access(AccessRequest(actor: "label-printer", purpose: .shipping, orderID: order)))
+        schedule(shipDay, label, .access(AccessRequest(actor: "label-printer", purpose: .shipping, orderID: order)))
         let packer = "warehouse-\(Int.random(in: 1...2, using: &random))"
-        schedule(shipDay, 17.8, .orderEvent(order, .shipped(at: time(shipDay, 17.8), carrier: "BRT", trackingNumber: nil), actor: packer))
+        let shipped = max(17.8, label + 0.1)
+        schedule(shipDay, shipped, .orderEvent(order, .shipped(at: time(shipDay, shipped), carrier: "BRT", trackingNumber: nil), actor: packer))
         let deliveryDay = workday(shipDay + Int.random(in: 2...4, using: &random))
         schedule(deliveryDay, 20, .orderEvent(order, .delivered(at: time(deliveryDay, 19)), actor: "carrier-feed"))
         if chance(0.04) {  // a support case, maybe with a second look the next working day

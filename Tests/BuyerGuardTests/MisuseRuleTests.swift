@@ -177,6 +177,37 @@ extension MisuseScannerTests {
         #expect(sweep.severity == .high && sweep.explanation.contains("in one hour"))
     }
 
+    @Test func aBigShopsWindowThresholdFollowsItsUsualDay() {
+        // Fed to a monitor, no database: three days on which a printer works through 2,400
+        // orders in 8 hours (25 every 5 minutes), then a fourth.
+        var sequence: Int64 = 0
+        func entry(_ actor: String, day: Int, second: Double, order: Int) -> AuditEntry {
+            sequence += 1
+            return AuditEntry(
+                sequence: sequence, time: Date(timeIntervalSince1970: 1_793_577_600 + Double(day) * 86_400 + 9 * 3600 + second),
+                kind: "access", actor: actor, purpose: "shipping", orderID: String(format: "403-%07d-%07d", order * 7_919 % 9_999_991, order),
+                buyer: "buyer-\(order)", fieldsAsked: ["city"], fieldsReleased: ["city"], decision: .granted, channel: "library",
+                orderStatus: "unshipped", daysSincePurchase: 0, previousHash: "", hash: "")
+        }
+        func sweep(_ monitor: MisuseMonitor, _ actor: String, day: Int, at hour: Double, buyers: Int) -> [Finding] {
+            (0..<buyers).flatMap { monitor.observe(entry(actor, day: day, second: hour * 3600 + Double($0), order: 900_000 + day * 1000 + $0)) }
+        }
+        var rules = DetectionRules()
+        rules.sequentialRun = 100_000
+        let small = MisuseMonitor(rules: rules)
+        #expect(sweep(small, "sweeper", day: 0, at: 1, buyers: 60).map(\.rule) == ["bulk-read"])  // no history: 25 is the limit
+
+        let big = MisuseMonitor(rules: rules)
+        var found: [Finding] = []
+        for day in 0..<3 {
+            for index in 0..<2_400 { found += big.observe(entry("printer", day: day, second: Double(index) * 12, order: day * 2_400 + index)) }
+        }
+        // Day 0 only, as one burst: nothing was known yet, and 25 every 5 minutes meets the rule's 25.
+        #expect(found.filter { $0.rule == "bulk-read" }.count == 1)
+        #expect(sweep(big, "helper", day: 3, at: 1, buyers: 60).isEmpty)  // under 3 x 25 per 5 minutes
+        #expect(sweep(big, "sweeper", day: 3, at: 2, buyers: 80).map(\.rule) == ["bulk-read"])
+    }
+
     // MARK: first-time
 
     @Test func newActorsChannelsAndFieldsAfterTheLearningDays() async throws {
