@@ -341,6 +341,22 @@ extension MisuseScannerTests {
         }
     }
 
+    @Test func aScanWhileTheShopKeepsWritingSeesAConsistentLog() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 40)
+        for order in orders { await read(fixture, order, actor: "printer", every: 30) }
+        let writer = Task {
+            for round in 0..<400 { await read(fixture, orders[round % orders.count], actor: "printer-\(round % 4)", every: 30) }
+        }
+        var scans = 0
+        while !writer.isCancelled, scans < 30 {
+            let found = try findings(fixture)
+            #expect(!found.contains { $0.rule == "log-integrity" }, "\(found.filter { $0.rule == "log-integrity" })")
+            scans += 1
+        }
+        await writer.value
+        #expect(try rule("log-integrity", fixture).isEmpty)
+    }
+
     @Test func rulesAtTheirExtremesStillScan() async throws {
         let (fixture, orders) = try await Self.fixture(buyers: 6)
         await workingDays(fixture, orders, actors: ["anna", "bruno"], days: 3, perDay: { _, day in day + 2 })
