@@ -6,15 +6,14 @@ public import Foundation
 ///
 /// The file holds fingerprints (``Finding/fingerprint``: rule, actor, start time, first entry)
 /// and when each was first reported; no personal data. It is replaced atomically, so a scan
-/// killed halfway leaves the previous state. Fingerprints older than ``retention`` are dropped.
+/// killed halfway leaves the previous state. Every fingerprint is kept (about 100 bytes each):
+/// the log is append-only, so an old finding is found again by every later scan and must stay
+/// known as reported.
 public struct ReportedFindings: Sendable, Codable, Equatable {
     /// Format version of the file.
     public var version = 1
     /// Fingerprint → when it was first reported.
     public var reported: [String: Date] = [:]
-
-    /// How long a fingerprint is remembered: 400 days, longer than any scan window.
-    public static let retention: TimeInterval = 400 * 86_400
 
     /// An empty state.
     public init() {}
@@ -38,7 +37,6 @@ public struct ReportedFindings: Sendable, Codable, Equatable {
     /// The findings not reported before, and records them as reported at `now`.
     /// Integrity findings are always returned: a damaged log stays damaged.
     public mutating func takeNew(_ findings: [Finding], now: Date) -> [Finding] {
-        reported = reported.filter { now.timeIntervalSince($0.value) < Self.retention }
         return findings.filter { finding in
             if finding.rule == DetectionRules.Rule.logIntegrity.rawValue { return true }
             return reported.updateValue(reported[finding.fingerprint] ?? now, forKey: finding.fingerprint) == nil
