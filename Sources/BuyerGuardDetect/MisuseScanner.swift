@@ -18,6 +18,25 @@ public struct MisuseScanner: Sendable {
         self.rules = rules
     }
 
+    /// What a scan covered and found.
+    public struct Report: Sendable {
+        /// The findings: log integrity first, then most severe first, then oldest first.
+        public var findings: [Finding]
+        /// Entries the rules read (those matching the filter).
+        public var entriesScanned: Int
+        /// From the first of them to the newest; `nil` when none matched.
+        public var period: ClosedRange<Date>?
+        /// The integrity check of the whole log, with its warnings (an untrusted key, an unsigned tail).
+        public var verification: AuditVerification
+    }
+
+    /// Scans `log` (optionally a filtered part of it); the findings of ``report(_:filter:trustedPublicKey:checkpoint:now:)``.
+    public func scan(
+        _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil
+    ) throws -> [Finding] {
+        try report(log, filter: filter, trustedPublicKey: trustedPublicKey, checkpoint: checkpoint, now: now).findings
+    }
+
     /// Scans `log` (optionally a filtered part of it). The log's integrity is checked as well:
     /// any problem is a critical `log-integrity` finding, listed first.
     ///
@@ -25,10 +44,9 @@ public struct MisuseScanner: Sendable {
     ///   - trustedPublicKey: the key checkpoints must be signed with (hex), as for ``AuditLog/verify(trustedPublicKey:checkpoint:)``.
     ///   - checkpoint: an exported checkpoint the log must still contain.
     ///   - now: the time "no checkpoint for too long" is measured against; default: the newest entry's time.
-    /// - Returns: the findings: log integrity first, then most severe first, then oldest first.
-    public func scan(
+    public func report(
         _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil
-    ) throws -> [Finding] {
+    ) throws -> Report {
         // Verification (two threads of its own) and the rules (this one) run side by side.
         let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
         let group = DispatchGroup()
@@ -54,7 +72,8 @@ public struct MisuseScanner: Sendable {
             findings.append(finding)
         }
         // Verification's problems keep their place at the top, in the verifier's order.
-        return findings + state.finish().sorted(by: Finding.reportOrder)
+        return Report(findings: findings + state.finish().sorted(by: Finding.reportOrder), entriesScanned: state.entries,
+                      period: state.firstTime.flatMap { first in state.lastTime.map { first...$0 } }, verification: report)
     }
 
     /// `log-integrity` when entries older than the allowed age are covered by no signed checkpoint.

@@ -60,6 +60,10 @@ struct ScanState {
 
     /// The newest entry's time.
     var lastTime: Date? { lastMillis == .min ? nil : Self.date(lastMillis) }
+    /// The first entry's time.
+    var firstTime: Date? { firstMillis.map(Self.date) }
+    /// Entries consumed.
+    private(set) var entries = 0
 
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
 
@@ -77,6 +81,7 @@ struct ScanState {
         }
         previousMillis = event.timeMillis
         lastMillis = max(lastMillis, event.timeMillis)
+        entries += 1
         if firstMillis == nil { firstMillis = event.timeMillis }
 
         // Local day and hour by arithmetic: a calendar per entry was a large share of a scan.

@@ -42,9 +42,11 @@ struct AuditCommand: AsyncParsableCommand {
 
             let external = try trust.exportedCheckpoint()
             let (log, trustedKey) = try await location.open()
-            var findings = try MisuseScanner(rules: detection)
-                .scan(log, filter: filter, trustedPublicKey: trust.publicKey ?? trustedKey, checkpoint: external)
-                .filter { $0.severity >= threshold }
+            let report = try MisuseScanner(rules: detection)
+                .report(log, filter: filter, trustedPublicKey: trust.publicKey ?? trustedKey, checkpoint: external)
+            var findings = report.findings.filter { $0.severity >= threshold }
+            // Warnings (an untrusted key, an unsigned tail) go to stderr, out of the JSON a SIEM reads.
+            for warning in report.verification.warnings { Terminal.warning(warning) }
             if let state, var ledger {
                 findings = ledger.takeNew(findings, now: Date())
                 try ledger.write(to: URL(fileURLWithPath: state))
@@ -58,6 +60,10 @@ struct AuditCommand: AsyncParsableCommand {
                 encoder.dateEncodingStrategy = .iso8601
                 for finding in findings { print(String(decoding: try encoder.encode(finding), as: UTF8.self)) }
             default:
+                let times = ISO8601DateFormatter()
+                let period = report.period.map { " from \(times.string(from: $0.lowerBound)) to \(times.string(from: $0.upperBound))" } ?? ""
+                print("\(log.url.path): \(report.entriesScanned) entries scanned\(period); "
+                      + "chain of \(report.verification.entries) entries and \(report.verification.checkpointsVerified) checkpoints verified\n")
                 printReport(findings, threshold: threshold)
             }
             if findings.contains(where: { $0.rule == DetectionRules.Rule.logIntegrity.rawValue }) {

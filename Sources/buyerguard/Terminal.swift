@@ -12,6 +12,10 @@ enum Terminal {
         return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("buyerguard: warning: \(message)\n".utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("buyerguard: error: \(message)\n".utf8))
     }

@@ -612,7 +612,10 @@ import Testing
         let copy = cli.folder.appendingPathComponent("audit-copy.sqlite").path
         let log = try DatabaseQueue(path: vault + "/audit.sqlite")
         try log.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
-        #expect(try cli.run(["audit", "scan", "--log", copy, "--checkpoint", checkpoint]).status == 0)
+        let clean = try cli.run(["audit", "scan", "--log", copy, "--checkpoint", checkpoint])
+        #expect(clean.status == 0 && clean.stdout.contains("entries scanned from"), "\(clean.stdout)")
+        let keyless = try cli.run(["audit", "scan", "--log", copy])
+        #expect(keyless.stderr.contains("warning: no trusted public key given"), "\(keyless.stderr)")
 
         // The copy's tail cut off, its own checkpoints with it: only the exported checkpoint tells.
         let damaged = try DatabaseQueue(path: copy)
