@@ -2,9 +2,9 @@
 import Foundation
 
 extension SellerSimulation {
-    /// Writes the simulation straight into `log` as synthetic entries, deciding every request as
-    /// the broker does (purposes, roles, fields, order state, shipping grace, retention) but
-    /// without a vault: millions of entries in minutes, for the scanner benchmarks.
+    /// Writes the simulation straight into `log` as synthetic entries, deciding every request with
+    /// the broker's own policy checks (purposes, roles, fields, order state, shipping grace,
+    /// retention) but without a vault: millions of entries in minutes, for the scanner benchmarks.
     ///
     /// Orders are forgotten 75 days after purchase, as a purge would remove them; buyers appear
     /// under a stand-in pseudonym. A test checks that the rules find the same plants in this log
@@ -96,27 +96,11 @@ struct SyntheticWriter {
         return reason == nil
     }
 
+    /// The broker's decision, through the same policy checks, minus the buyer check (no vault).
     func decide(_ request: AccessRequest, state: OrderState?, now: Date) -> AccessBroker.DenialReason? {
-        switch request.purpose {
-        case .prohibited: return .purposeProhibited
-        case .unrecognized: return .purposeUnrecognized
-        case .customerSupport(let caseID) where caseID.isEmpty: return .caseIDRequired
-        default: break
-        }
-        if let role = policy.role(of: request.actor) {
-            guard role.purposes.contains(request.purpose.family) else { return .roleNotAllowed }
-        } else if policy.requireRole {
-            return .noRole
-        }
-        if case .exactly(let fields) = request.fields, !fields.isSubset(of: request.purpose.allowedFields) { return .fieldNotAllowed }
+        if let reason = policy.requestDenial(request, role: policy.role(of: request.actor)) { return reason }
         guard let state else { return .orderNotFound }
-        if case .shipping = request.purpose {
-            if state.status == .cancelled { return .orderCancelled }
-            if let delivered = state.delivered, now > delivered.addingTimeInterval(policy.shippingGraceAfterDelivery) { return .shippingWindowClosed }
-        } else if let end = policy.retentionEnd(purchased: state.purchased, delivered: state.delivered), now > end {
-            return .retentionEnded
-        }
-        return nil
+        return policy.windowDenial(for: request.purpose, status: state.status, purchased: state.purchased, delivered: state.delivered, at: now)
     }
 
     mutating func append(_ entry: SyntheticAuditEntry) { pending.append(entry) }

@@ -135,37 +135,13 @@ public final class AccessBroker: Sendable {
 
     /// The decision alone, without opening anything: `nil` when the request would be granted.
     func decide(_ request: AccessRequest, state: OrderAccessState?, role: AccessPolicy.Role?, now: Date) throws -> DenialReason? {
-        switch request.purpose {
-        case .prohibited: return .purposeProhibited
-        case .unrecognized: return .purposeUnrecognized
-        case .customerSupport(let caseID) where caseID.trimmingASCIIWhitespace().isEmpty: return .caseIDRequired
-        default: break
-        }
-        if let role {
-            guard role.purposes.contains(request.purpose.family) else { return .roleNotAllowed }
-        } else if policy.requireRole {
-            return .noRole
-        }
-        if case .exactly(let fields) = request.fields, !fields.isSubset(of: request.purpose.allowedFields) {
-            return .fieldNotAllowed
-        }
+        if let reason = policy.requestDenial(request, role: role) { return reason }
         guard let state else { return .orderNotFound }
         if state.piiRemoved { return .purged }
         if let email = request.expectedBuyerEmail {
             guard let index = state.emailIndex, try vault.indexer.allIndexes(email: email).contains(index) else { return .buyerMismatch }
         }
-        switch request.purpose {
-        case .shipping:
-            if state.status == .cancelled { return .orderCancelled }
-            if let delivered = state.delivered, now > delivered.addingTimeInterval(policy.shippingGraceAfterDelivery) {
-                return .shippingWindowClosed
-            }
-        default:
-            if let end = policy.retentionEnd(purchased: state.purchased, delivered: state.delivered), now > end {
-                return .retentionEnded
-            }
-        }
-        return nil
+        return policy.windowDenial(for: request.purpose, status: state.status, purchased: state.purchased, delivered: state.delivered, at: now)
     }
 
     private static func asked(_ request: AccessRequest) -> Set<ContactField> {

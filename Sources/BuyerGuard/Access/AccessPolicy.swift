@@ -49,6 +49,41 @@ public struct AccessPolicy: Sendable, Equatable {
 }
 
 extension AccessPolicy {
+    /// Why the broker refuses `request` before it looks at the order (the purpose, the actor's
+    /// role, the fields asked for), or `nil`. `role` is the actor's, as ``role(of:)`` gives it.
+    public func requestDenial(_ request: AccessRequest, role: Role?) -> AccessBroker.DenialReason? {
+        switch request.purpose {
+        case .prohibited: return .purposeProhibited
+        case .unrecognized: return .purposeUnrecognized
+        case .customerSupport(let caseID) where caseID.trimmingASCIIWhitespace().isEmpty: return .caseIDRequired
+        default: break
+        }
+        if let role {
+            guard role.purposes.contains(request.purpose.family) else { return .roleNotAllowed }
+        } else if requireRole {
+            return .noRole
+        }
+        if case .exactly(let fields) = request.fields, !fields.isSubset(of: request.purpose.allowedFields) {
+            return .fieldNotAllowed
+        }
+        return nil
+    }
+
+    /// Why the broker refuses `purpose` for an order in this state at `now` under this policy's
+    /// windows (cancelled, shipping grace over, retention ended), or `nil`.
+    public func windowDenial(for purpose: Purpose, status: OrderStatus, purchased: Date?, delivered: Date?, at now: Date) -> AccessBroker.DenialReason? {
+        switch purpose {
+        case .shipping:
+            if status == .cancelled { return .orderCancelled }
+            if let delivered, now > delivered.addingTimeInterval(shippingGraceAfterDelivery) { return .shippingWindowClosed }
+        default:
+            if let end = retentionEnd(purchased: purchased, delivered: delivered), now > end { return .retentionEnded }
+        }
+        return nil
+    }
+}
+
+extension AccessPolicy {
     /// Reads a policy file (TOML):
     ///
     /// ```toml
