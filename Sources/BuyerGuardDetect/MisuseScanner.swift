@@ -58,22 +58,22 @@ public struct MisuseScanner: Sendable {
         var state = ScanState(rules: rules, symbols: symbols)
         let scanned = Result { try log.forEachEvent(matching: filter, symbols: symbols) { state.consume($0) } }
         group.wait()
-        let report = try verification.withLock { try $0!.get() }
+        let verified = try verification.withLock { try $0!.get() }
         try scanned.get()
 
-        var findings = report.problems.map { problem in
+        var findings = verified.problems.map { problem in
             // The damaged entry's own time, if it is still there (it may have been altered too).
             let time = (try? log.entry(sequence: problem.sequence))?.time ?? Date(timeIntervalSince1970: 0)
             return Finding(rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-", from: time, to: time,
                     evidence: Evidence(sequences: [problem.sequence], count: 1, orders: []),
                     explanation: "The audit log was tampered with: \(problem.message) (entry \(problem.sequence)).")
         }
-        if report.isIntact, rules.isEnabled(.logIntegrity), let finding = try uncheckpointedTail(log, entries: report.entries, now: now ?? state.lastTime) {
+        if verified.isIntact, rules.isEnabled(.logIntegrity), let finding = try uncheckpointedTail(log, entries: verified.entries, now: now ?? state.lastTime) {
             findings.append(finding)
         }
         // Verification's problems keep their place at the top, in the verifier's order.
         return Report(findings: findings + state.finish().sorted(by: Finding.reportOrder), entriesScanned: state.entries,
-                      period: state.firstTime.flatMap { first in state.lastTime.map { first...$0 } }, verification: report)
+                      period: state.firstTime.flatMap { first in state.lastTime.map { first...$0 } }, verification: verified)
     }
 
     /// `log-integrity` when entries older than the allowed age are covered by no signed checkpoint.
