@@ -115,7 +115,8 @@ struct ScanState {
                 evidence: Evidence(sequences: [event.sequence], count: 1, orders: [symbols[event.order]]),
                 explanation: "\(symbols[event.actor]) \(event.decision == .granted ? "read" : "asked for") canary order \(symbols[event.order]), a decoy no legitimate work ever needs."))
         }
-        firstTime(event, slot: slot)
+        let released = event.decision == .granted ? fieldMask(event.fieldsReleased) : 0
+        firstTime(event, slot: slot, released: released)
 
         if event.decision == .denied {
             denied(event, slot: slot)
@@ -126,7 +127,7 @@ struct ScanState {
             currentDayOrders.insert(event.order)
             actors[slot].dayTouched.insert(event.order)
         }
-        read(event, slot: slot, hour: hour)
+        read(event, slot: slot, hour: hour, released: released)
     }
 
     /// Records the seller's volume of the day that just ended. A big shop's label printer works
@@ -168,7 +169,7 @@ struct ScanState {
         }
     }
 
-    private mutating func read(_ event: AuditEvent, slot: Int, hour: Int) {
+    private mutating func read(_ event: AuditEvent, slot: Int, hour: Int, released: UInt32) {
         // Bulk reads: distinct buyers in a sliding window.
         actors[slot].reads.add(event, key: event.buyer)
         let window = actors[slot].reads
@@ -190,7 +191,7 @@ struct ScanState {
         }
         if actors[slot].hourBuyers.insert(event.buyer).inserted { actors[slot].hourReads.add(event) }
 
-        if fieldMask(event.fieldsReleased) & Self.emailBit != 0 { actors[slot].dayEmails.add(event) }
+        if released & Self.emailBit != 0 { actors[slot].dayEmails.add(event) }
 
         // Unexplained by the order's state.
         if event.purpose == shipping {
@@ -245,8 +246,7 @@ struct ScanState {
     }
 
     /// A new actor, channel or field, once the learning days are over.
-    private mutating func firstTime(_ event: AuditEvent, slot: Int) {
-        let mask = event.decision == .granted ? fieldMask(event.fieldsReleased) : 0
+    private mutating func firstTime(_ event: AuditEvent, slot: Int, released mask: UInt32) {
         let learning = event.timeMillis - (firstMillis ?? event.timeMillis) < learningMillis
         var news: [String] = []
         if !actors[slot].seen {
@@ -272,7 +272,7 @@ struct ScanState {
             explanation: "\(name): \(news.joined(separator: "; ")) (\(event.decision == .granted ? "granted" : event.decision.rawValue)); check that it was expected."))
     }
 
-    private static func bit(_ field: ContactField) -> UInt32 { 1 << UInt32(ContactField.allCases.firstIndex(of: field)!) }
+    private static func bit(_ field: ContactField) -> UInt32 { 1 << UInt32(field.index) }
 
     /// The released fields of a list symbol as a bit mask (computed once per distinct list).
     private mutating func fieldMask(_ list: Int32) -> UInt32 {

@@ -33,8 +33,8 @@ public enum ContactField: String, CaseIterable, Sendable, Codable, Comparable {
     /// Fields stored with each order (the shipping contact can differ from order to order).
     public static let orderLevel: [ContactField] = allCases.filter { !buyerLevel.contains($0) }
 
-    /// Position in ``allCases``, for array-backed storage.
-    var index: Int {
+    /// Position in ``allCases``, for array-backed storage and bit sets.
+    public var index: Int {
         switch self {
         case .buyerEmail: 0
         case .buyerName: 1
