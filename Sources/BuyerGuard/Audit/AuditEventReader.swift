@@ -210,11 +210,7 @@ extension AuditLog {
                 decision, reason, channel, order_status, days_since_purchase, days_since_delivery
             FROM entries \(whereClause) ORDER BY seq
             """
-        var prepared: OpaquePointer?
-        guard sqlite3_prepare_v2(connection, sql, -1, &prepared, nil) == SQLITE_OK, let statement = prepared else {
-            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path,
-                                  underlying: String(cString: sqlite3_errmsg(connection)))
-        }
+        let statement = try ChainSegment.prepare(sql, on: connection, url)
         defer { sqlite3_finalize(statement) }
         for (index, argument) in arguments.enumerated() {
             switch argument {

@@ -177,17 +177,21 @@ struct ChainSegment: Sendable {
         return connection
     }
 
+    /// A prepared statement on a connection from ``open(_:)``; the caller finalizes it.
+    static func prepare(_ sql: String, on connection: OpaquePointer, _ url: URL) throws -> OpaquePointer {
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, sql, -1, &prepared, nil) == SQLITE_OK, let statement = prepared else {
+            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path,
+                                  underlying: String(cString: sqlite3_errmsg(connection)))
+        }
+        return statement
+    }
+
     init(url: URL, range: (Int64, Int64), first: Bool, checkpoints: [Int64: AuditCheckpoint]) throws {
         let connection = try Self.open(url)
         defer { sqlite3_close_v2(connection) }
         let columns = (AuditColumns.hashed + ["prev_hash", "hash"]).joined(separator: ", ")
-        var prepared: OpaquePointer?
-        guard sqlite3_prepare_v2(connection, "SELECT \(columns) FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", -1, &prepared, nil) == SQLITE_OK,
-              let statement = prepared
-        else {
-            throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path,
-                                  underlying: String(cString: sqlite3_errmsg(connection)))
-        }
+        let statement = try Self.prepare("SELECT \(columns) FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", on: connection, url)
         defer { sqlite3_finalize(statement) }
         sqlite3_bind_int64(statement, 1, range.0)
         sqlite3_bind_int64(statement, 2, range.1)
