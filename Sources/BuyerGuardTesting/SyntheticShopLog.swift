@@ -80,10 +80,7 @@ struct SyntheticWriter {
     /// Logs `request` as the broker would decide it; returns whether it was granted.
     mutating func access(_ request: AccessRequest, now: Date) -> Bool {
         let state = orders[request.orderID]
-        let asked: Set<ContactField> = switch request.fields {
-        case .exactly(let fields): fields
-        case .allowedForPurpose: request.purpose.allowedFields
-        }
+        let asked = request.askedFields
         let reason = decide(request, state: state, now: now)
         let days = { (from: Date?) in from.map { Int(now.timeIntervalSince($0) / 86_400) } }
         append(SyntheticAuditEntry(

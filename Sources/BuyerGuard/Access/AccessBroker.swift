@@ -84,7 +84,7 @@ public final class AccessBroker: Sendable {
             // The vault could not be read: the attempt is still recorded, as failed.
             _ = try await vault.auditLog.append(AuditDraft(
                 actor: request.actor, role: role?.name, purpose: request.purpose.family, messageKind: request.purpose.messageKind?.rawValue,
-                caseID: request.purpose.caseID, orderID: request.orderID.rawValue, fieldsAsked: Self.asked(request).map(\.rawValue),
+                caseID: request.purpose.caseID, orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
                 decision: .failed, reason: error.code.description, channel: request.channel.rawValue, requestID: request.requestID))
             throw error
         }
@@ -92,7 +92,7 @@ public final class AccessBroker: Sendable {
             actor: request.actor, role: role?.name, purpose: request.purpose.family,
             messageKind: request.purpose.messageKind?.rawValue, caseID: request.purpose.caseID, orderID: request.orderID.rawValue,
             buyer: state.map { vault.pseudonym(buyerUID: $0.buyerUID) },
-            fieldsAsked: Self.asked(request).map(\.rawValue), decision: .denied, channel: request.channel.rawValue,
+            fieldsAsked: request.askedFields.map(\.rawValue), decision: .denied, channel: request.channel.rawValue,
             requestID: request.requestID, orderStatus: state?.status.rawValue,
             daysSincePurchase: state?.purchased.map { Self.days(from: $0, to: now) },
             daysSinceDelivery: state?.delivered.map { Self.days(from: $0, to: now) })
@@ -103,7 +103,7 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
-        let fields = Self.asked(request).sorted()
+        let fields = request.askedFields.sorted()
         var values: [ContactField: SecureBytes] = [:]
         func openFields() throws {
             let cipher = vault.cipher
@@ -142,13 +142,6 @@ public final class AccessBroker: Sendable {
             guard let index = state.emailIndex, try vault.indexer.allIndexes(email: email).contains(index) else { return .buyerMismatch }
         }
         return policy.windowDenial(for: request.purpose, status: state.status, purchased: state.purchased, delivered: state.delivered, at: now)
-    }
-
-    private static func asked(_ request: AccessRequest) -> Set<ContactField> {
-        switch request.fields {
-        case .exactly(let fields): fields
-        case .allowedForPurpose: request.purpose.allowedFields
-        }
     }
 
     static func days(from start: Date, to end: Date) -> Int {

@@ -26,6 +26,7 @@ public enum FieldSelection: Sendable, Hashable {
 
 /// One request for a buyer's data: who, why, which order, which fields.
 public struct AccessRequest: Sendable {
+
     /// Who asks: a staff login, a service name. Recorded verbatim; keep it free of buyer data.
     public var actor: String
     /// Why.
@@ -54,5 +55,15 @@ public struct AccessRequest: Sendable {
         self.expectedBuyerEmail = expectedBuyerEmail
         self.requestID = requestID
         self.channel = channel
+    }
+}
+
+extension AccessRequest {
+    /// The fields asked for: the exact set, or all the purpose allows.
+    public var askedFields: Set<ContactField> {
+        switch fields {
+        case .exactly(let fields): fields
+        case .allowedForPurpose: purpose.allowedFields
+        }
     }
 }
