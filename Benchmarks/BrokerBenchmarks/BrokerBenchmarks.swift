@@ -1,5 +1,5 @@
 import Benchmark
-@_spi(Benchmarks) import BuyerGuard
+import BuyerGuard
 import Foundation
 
 /// The broker's cost, measured against reading the same fields with no broker and no audit:

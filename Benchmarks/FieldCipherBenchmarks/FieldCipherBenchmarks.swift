@@ -1,6 +1,6 @@
 import Benchmark
 import CSodium
-@_spi(Benchmarks) import BuyerGuard
+import BuyerGuard
 
 /// Seal + open of one 100-byte contact field through BuyerGuard, against the same work done by
 /// calling libsodium directly (fresh random nonce, associated data of the same length).

@@ -1,5 +1,5 @@
 import Benchmark
-@_spi(Benchmarks) import BuyerGuard
+import BuyerGuard
 import Foundation
 import GRDB
 

@@ -1,7 +1,7 @@
 import Benchmark
-@_spi(Benchmarks) import BuyerGuard
+import BuyerGuard
 import BuyerGuardDetect
-@_spi(Benchmarks) import BuyerGuardTesting
+import BuyerGuardTesting
 import Foundation
 
 /// `audit scan` with every rule over simulated shop logs of 1M and 10M entries: a seller with

@@ -1,4 +1,4 @@
-@_spi(Configuration) import BuyerGuard
+import BuyerGuard
 public import Foundation
 
 /// The thresholds of each rule. The defaults suit a small or medium seller (1 to 50 staff,

@@ -1,4 +1,4 @@
-@_spi(Benchmarks) public import BuyerGuard
+public import BuyerGuard
 import Foundation
 
 extension SellerSimulation {
@@ -9,9 +9,8 @@ extension SellerSimulation {
     /// Orders are forgotten 75 days after purchase, as a purge would remove them; buyers appear
     /// under a stand-in pseudonym. A test checks that the rules find the same plants in this log
     /// as in one written through the real broker.
-    @_spi(Benchmarks)
     @discardableResult
-    public func writeSynthetic(into log: AuditLog, policy: AccessPolicy = SellerSimulation.policy, batch: Int = 20_000) async throws -> [Plant] {
+    package func writeSynthetic(into log: AuditLog, policy: AccessPolicy = SellerSimulation.policy, batch: Int = 20_000) async throws -> [Plant] {
         var writer = SyntheticWriter(log: log, policy: policy, batchSize: batch)
         let plants = try await run { day, steps in
             for timed in steps { try await writer.perform(timed) }

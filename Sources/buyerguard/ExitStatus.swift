@@ -22,6 +22,8 @@ enum ExitStatus: Int32 {
     case notFound = 66
     case cannotCreate = 73
     case ioError = 74
+    /// A database was busy (another process held its write lock past the timeout); nothing changed, try again.
+    case busy = 75
 
     static func code(for error: BuyerGuardError) -> ExitStatus {
         switch error.code {
@@ -34,6 +36,7 @@ enum ExitStatus: Int32 {
         case .auditUnavailable: .auditUnavailable
         case .alreadyExists: .cannotCreate
         case .io, .storage: .ioError
+        case .busy: .busy
         case .invalidKey, .invalidArgument: .usage
         default: .failure
         }

@@ -348,7 +348,7 @@ extension Optional where Wrapped == Data {
             try await fixture.vault.record(event, for: BrokerFixture.orderA, actor: "ops")
             #expect(try await fixture.vault.statistics().ordersByStatus[event.status] == 1)
         }
-        let columns = try fixture.vault.database.read { db in
+        let columns = try fixture.vault.database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT shipped_at, delivered_at, returned_at, refunded_at, carrier, tracking_number FROM orders WHERE order_id = ?",
                              arguments: [BrokerFixture.orderA.rawValue])
         }

@@ -2,7 +2,7 @@ import BuyerGuardTesting
 import Foundation
 import GRDB
 import Testing
-@_spi(Benchmarks) @testable import BuyerGuard
+@testable import BuyerGuard
 
 /// Tampering with the log in any way is caught by `verify`, at the right entry.
 @Suite struct AuditLogTests {

@@ -1,6 +1,6 @@
 import BuyerGuardDetect
 import BuyerGuardMessaging
-@_spi(Benchmarks) import BuyerGuardTesting
+import BuyerGuardTesting
 import Foundation
 import Testing
 @testable import BuyerGuard

@@ -76,7 +76,7 @@ import Testing
 
     @Test func pragmasAreSet() async throws {
         let test = try await TestVault.make()
-        let (secureDelete, journal, synchronous) = try await test.vault.database.read { db in
+        let (secureDelete, journal, synchronous) = try await test.vault.database.pool.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA secure_delete"), try String.fetchOne(db, sql: "PRAGMA journal_mode"),
              try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
@@ -89,7 +89,7 @@ import Testing
 
     /// Opens a stored order-level field the way the broker will (internal API).
     func openOrderField(_ vault: Vault, _ order: String, _ field: ContactField) async throws -> String {
-        let data = try await vault.database.read { db in
+        let data = try await vault.database.pool.read { db in
             try Data.fetchOne(db, sql: "SELECT \(field.column) FROM orders WHERE order_id = ?", arguments: [order])
         }
         return try vault.cipher.open(try #require(data), field: field, record: .order(try OrderID(order))).string
@@ -108,7 +108,7 @@ import Testing
     @Test func ciphertextHeaderCarriesFormatAndVersion() async throws {
         let test = try await TestVault.make()
         try await test.vault.store(.sample())
-        let data = try #require(try await test.vault.database.read { db in
+        let data = try #require(try await test.vault.database.pool.read { db in
             try Data.fetchOne(db, sql: "SELECT city FROM orders")
         })
         #expect(data.first == 0x01)
@@ -119,7 +119,7 @@ import Testing
     @Test func truncatedCiphertextFails() async throws {
         let test = try await TestVault.make()
         try await test.vault.store(.sample())
-        let data = try #require(try await test.vault.database.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
+        let data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         for length in [0, 1, 10, FieldCipher.overheadByteCount - 1, data.count - 1] {
             let error = #expect(throws: BuyerGuardError.self) {
@@ -132,7 +132,7 @@ import Testing
     @Test func everyFlippedBitFails() async throws {
         let test = try await TestVault.make()
         try await test.vault.store(.sample())
-        let data = try #require(try await test.vault.database.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
+        let data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         for bit in 0..<(data.count * 8) {
             var flipped = data
@@ -172,7 +172,7 @@ import Testing
             #expect(streetError?.code == .corruptCiphertext)
             await #expect(throws: BuyerGuardError.self) { _ = try await openOrderField(test.vault, order, .postalCode) }
         }
-        let buyers = try test.vault.database.read { db in
+        let buyers = try test.vault.database.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT uid, buyer_name FROM buyers")
         }
         for row in buyers {
@@ -185,7 +185,7 @@ import Testing
     @Test func unknownKeyVersionAndFormatAreReported() async throws {
         let test = try await TestVault.make()
         try await test.vault.store(.sample())
-        var data = try #require(try await test.vault.database.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
+        var data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         data[4] = 9  // key version 9
         let versionError = #expect(throws: BuyerGuardError.self) { _ = try test.vault.cipher.open(data, field: .city, record: .order(id)) }
@@ -220,11 +220,11 @@ import Testing
         let test = try await TestVault.make()
         let order = try MarketplaceOrder.sample(items: 2)
         try await test.vault.store(order)
-        let before = try test.vault.database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
+        let before = try test.vault.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
         let again = try await test.vault.store(order)
         #expect(again.ordersUnchanged == 1)
         #expect(again.ordersInserted == 0 && again.ordersUpdated == 0 && again.itemsWritten == 0)
-        let after = try test.vault.database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
+        let after = try test.vault.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
         #expect(before == after)
     }
 
@@ -251,7 +251,7 @@ import Testing
         var order = try MarketplaceOrder.sample(items: 2)
         order.items[1].quantity = 3
         try await test.vault.store(order)
-        let count = try await test.vault.database.read { db in try Int.fetchOne(db, sql: "SELECT item_count FROM orders") }
+        let count = try await test.vault.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT item_count FROM orders") }
         #expect(count == 4)
     }
 
@@ -286,7 +286,7 @@ import Testing
         // The failed batch was rolled back whole; the earlier order is intact and still opens.
         let stats = try await test.vault.statistics()
         #expect(stats.orders == 1 && stats.buyers == 1)
-        let city = try #require(try await test.vault.database.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
+        let city = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         #expect(try test.vault.cipher.open(city, field: .city, record: .order(try OrderID("402-0000000-0000001"))).string == "Torino")
     }
 }

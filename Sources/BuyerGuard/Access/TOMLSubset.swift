@@ -5,34 +5,33 @@
 ///
 /// (TOMLKit, the Swift TOML library, depends on a package this project cannot fetch; this subset
 /// covers every file BuyerGuard reads and refuses the rest rather than misreading it.)
-@_spi(Configuration)
-public struct TOMLSubset: Sendable {
+package struct TOMLSubset: Sendable {
     /// One value.
-    public enum Value: Equatable, Sendable {
+    package enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
         case number(Double)
         case bool(Bool)
         case strings([String])
 
-        public func string(_ key: String, file: String) throws -> String {
+        package func string(_ key: String, file: String) throws -> String {
             guard case .string(let value) = self else { throw mismatch(key, "a string", file) }
             return value
         }
-        public func integer(_ key: String, file: String) throws -> Int {
+        package func integer(_ key: String, file: String) throws -> Int {
             guard case .integer(let value) = self else { throw mismatch(key, "a whole number", file) }
             return value
         }
-        public func bool(_ key: String, file: String) throws -> Bool {
+        package func bool(_ key: String, file: String) throws -> Bool {
             guard case .bool(let value) = self else { throw mismatch(key, "true or false", file) }
             return value
         }
-        public func strings(_ key: String, file: String) throws -> [String] {
+        package func strings(_ key: String, file: String) throws -> [String] {
             guard case .strings(let value) = self else { throw mismatch(key, "an array of strings", file) }
             return value
         }
         /// A whole or decimal number.
-        public func number(_ key: String, file: String) throws -> Double {
+        package func number(_ key: String, file: String) throws -> Double {
             if case .integer(let value) = self { return Double(value) }
             guard case .number(let value) = self else { throw mismatch(key, "a number", file) }
             return value
@@ -43,15 +42,15 @@ public struct TOMLSubset: Sendable {
     }
 
     /// Keys and values in file order, by table name ("" for the top level).
-    public private(set) var tables: [String: [(String, Value)]] = ["": []]
+    package private(set) var tables: [String: [(String, Value)]] = ["": []]
     /// Table names in file order.
-    public private(set) var tableNames: [String] = []
+    package private(set) var tableNames: [String] = []
 
     /// The keys and values of table `name` ("" for the top level), in file order.
-    public func table(_ name: String) -> [(String, Value)] { tables[name] ?? [] }
+    package func table(_ name: String) -> [(String, Value)] { tables[name] ?? [] }
 
     /// Parses `text`; errors name `file` and the line.
-    public static func parse(_ text: String, file: String) throws -> TOMLSubset {
+    package static func parse(_ text: String, file: String) throws -> TOMLSubset {
         var document = TOMLSubset()
         var current = ""
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

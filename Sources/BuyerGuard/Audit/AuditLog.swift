@@ -27,7 +27,7 @@ public final class AuditLog: Sendable {
 
     /// The log file.
     public let url: URL
-    let database: DatabasePool
+    let database: DatabaseFile
     /// The log's random id (hex); bound into every checkpoint signature.
     public let logID: String
     let signer: AuditSigner?
@@ -39,7 +39,7 @@ public final class AuditLog: Sendable {
     private let appender: AuditAppender
 
     private init(
-        url: URL, database: DatabasePool, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
+        url: URL, database: DatabaseFile, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
         durability: Durability = .full, logger: Logger
     ) {
         self.url = url
@@ -50,7 +50,7 @@ public final class AuditLog: Sendable {
         self.logger = logger
         // The appender's write reaches back to the log; the log owns the appender. A weak
         // reference would do, but the closure only needs the database and clock, captured here.
-        let writer = AuditBatchWriter(database: database, clock: clock)
+        let writer = AuditBatchWriter(database: database.pool, clock: clock)
         var writeNow: AuditAppender.WriteNow?
         if durability == .normal {
             writeNow = { @Sendable drafts in try writer.writeBlocking(drafts) }
@@ -72,8 +72,10 @@ public final class AuditLog: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(settings.durability == .full ? "FULL" : "NORMAL")")
         }
         do {
-            let pool = try DatabasePool(path: url.path, configuration: configuration)
-            try AuditSchema.migrator.migrate(pool)
+            SQLiteFiles.repairCompanionModes(of: url)
+            let pool = DatabaseFile(pool: try DatabasePool(path: url.path, configuration: configuration), url: url,
+                                    busyTimeout: settings.busyTimeout)
+            try AuditSchema.migrator.migrate(pool.pool)
             let logID: String = try pool.write { db in
                 if let existing = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") {
                     return [UInt8](existing).hexString
@@ -96,7 +98,12 @@ public final class AuditLog: Sendable {
             log.lastCheckpoint.withLock { $0 = signed }
             return log
         } catch let error as DatabaseError {
-            throw BuyerGuardError(.auditUnavailable, "cannot open the audit log", location: url.path, underlying: error.redactedDescription)
+            let cause = BuyerGuardError(database: error, file: url, busyTimeout: settings.busyTimeout)
+            throw BuyerGuardError(.auditUnavailable, "cannot open the audit log: \(cause.message)", location: url.path,
+                                  underlying: error.redactedDescription)
+        } catch let error as BuyerGuardError where error.code == .storage || error.code == .busy {
+            throw BuyerGuardError(.auditUnavailable, "cannot open the audit log: \(error.message)", location: url.path,
+                                  underlying: error.underlying)
         }
     }
 
@@ -109,7 +116,7 @@ public final class AuditLog: Sendable {
         configuration.readonly = true
         configuration.label = "buyerguard.audit-read"
         do {
-            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            let pool = DatabaseFile(pool: try DatabasePool(path: url.path, configuration: configuration), url: url, busyTimeout: .seconds(10))
             let id = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") }
             guard let id else { throw BuyerGuardError(.unsupportedFormat, "not a BuyerGuard audit log", location: url.path) }
             return AuditLog(url: url, database: pool, logID: [UInt8](id).hexString, signer: nil, clock: SystemClock(), logger: logger)
@@ -127,8 +134,9 @@ public final class AuditLog: Sendable {
         do {
             entry = try await appender.append(draft)
         } catch let error as DatabaseError {
+            let cause = BuyerGuardError(database: error, file: url, busyTimeout: database.busyTimeout)
             throw BuyerGuardError(
-                .auditUnavailable, "the audit log could not be written, so nothing was released", location: url.path,
+                .auditUnavailable, "the audit log could not be written, so nothing was released: \(cause.message)", location: url.path,
                 underlying: error.redactedDescription)
         } catch let error as BuyerGuardError {
             throw error

@@ -5,16 +5,16 @@ public struct ImportOptions: Sendable {
     /// The text encoding of tab-separated reports; `nil` detects it (UTF-8 if every line is valid
     /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces).
     public var encoding: ReportEncoding?
-    /// Orders per transaction when importing a tab-separated report (rounded up to whole
-    /// megabytes of the file). Larger transactions write each index page fewer times; other
-    /// writers wait for the lock at most until the next commit (a few seconds).
-    public var batchSize: Int = 50_000
+    /// Orders per transaction for JSON input, whose orders are parsed whole (at most 2,000).
+    /// A tab-separated report is written in transactions bounded by time instead: each holds the
+    /// vault's write lock for about 200 ms, so other writers never wait longer than that.
+    public var batchSize: Int = 2000
     /// How many rejected rows are kept for the summary (all are counted).
     public var maximumRejectedRowsKept = 1000
     /// Who imports, as recorded with the import's event in the audit log.
     public var actor = "buyerguard-import"
 
-    /// The defaults: detect the encoding, 50,000 orders per transaction.
+    /// The defaults: detect the encoding, lock held about 200 ms per transaction.
     public init(encoding: ReportEncoding? = nil) {
         self.encoding = encoding
     }
@@ -68,8 +68,8 @@ extension Vault {
     /// orders, or one order), or JSON Lines.
     ///
     /// Tab-separated reports are read twice, in constant memory: first every row is checked,
-    /// then the orders whose rows are all good are written in transactions of
-    /// ``ImportOptions/batchSize`` orders. An order with any bad row is left out whole, never half
+    /// then the orders whose rows are all good are written in transactions that each hold the
+    /// vault's write lock for about 200 ms. An order with any bad row is left out whole, never half
     /// written. Importing the same file again changes nothing.
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` when the file is not an order file at all
@@ -121,13 +121,12 @@ extension Vault {
         summary.rejected = check.rejected
 
         // Orders are sealed a chunk (about a megabyte of the file) at a time, while the previous
-        // chunk is written; a transaction spans ``ImportOptions/batchSize`` orders.
+        // chunk is written; a transaction lasts about ``WriteLock/holdBudget``.
         let writer = try makeBulkWriter()
         var pending: [MarketplaceOrder] = []
         var current: MarketplaceOrder?
         var fields: [Range<Int>] = []
         var inFlight: Task<StoreSummary, any Error>?
-        var sinceCommit = 0
         var accepted = 0
         var seenHeader = false
 
@@ -137,10 +136,8 @@ extension Vault {
             let prepared = try self.prepare(pending)
             pending.removeAll(keepingCapacity: true)
             try await awaitWrite()
-            sinceCommit += prepared.count
-            let commit = sinceCommit >= options.batchSize
-            if commit { sinceCommit = 0 }
-            inFlight = Task { try await writer.write(prepared, commit: commit) }
+            let now = clock.now
+            inFlight = Task { try await writer.write(prepared, now: now) }
         }
 
         func awaitWrite() async throws {
@@ -172,6 +169,7 @@ extension Vault {
             try await flush()
             try await awaitWrite()
             try await writer.finish(commit: true)
+            logger.debug("import wrote its orders", metadata: ["longest-lock-hold-ms": "\(writer.longestHold / .milliseconds(1))"])
         } catch {
             // Only whole orders were handed to the writer: commit those, so a rerun has less to do.
             if let previous = inFlight { _ = try? await previous.value }

@@ -94,36 +94,48 @@ extension Vault {
         }
         let rotateField = state.keys.contains(.field)
         let rotateIndex = state.keys.contains(.blindIndex)
+        var longestHold = Duration.zero
         while true {
             state.summary.passes += 1
             let total = try await database.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0) + (try Int.fetchOne(db, sql: "SELECT count(*) FROM buyers") ?? 0)
             }
             var done = 0
-            // Orders, then buyers; one transaction per batch, with the cursor saved in it.
+            // Orders, then buyers. A transaction takes at most `batchSize` rows, in steps, and
+            // commits early once it has held the write lock for its budget; the cursor is saved in it.
             for table in ["orders", "buyers"] {
                 while true {
                     let cipher = self.cipher, indexer = self.indexer
                     let before = state
-                    let (rows, resealed, rebuilt, newState) = try await database.write { db -> (Int, Int, Int, RotationState) in
+                    let (rows, complete, newState, held) = try await database.write { db -> (Int, Bool, RotationState, Duration) in
                         var state = before
-                        let result = table == "orders"
-                            ? try Self.rotateOrders(after: state.ordersCursor, limit: batchSize, field: rotateField, index: rotateIndex,
-                                                    cipher: cipher, indexer: indexer, db: db)
-                            : try Self.rotateBuyers(after: state.buyersCursor, limit: batchSize, field: rotateField, index: rotateIndex,
-                                                    cipher: cipher, indexer: indexer, db: db)
-                        if table == "orders" { state.ordersCursor = result.cursor } else { state.buyersCursor = result.cursor }
-                        state.summary.valuesResealed += result.resealed
-                        state.summary.indexEntriesRebuilt += result.rebuilt
+                        var hold = LockHold()
+                        hold.begin()
+                        var rows = 0
+                        var complete = false
+                        repeat {
+                            let step = min(Self.rotationStep, batchSize - rows)
+                            let result = table == "orders"
+                                ? try Self.rotateOrders(after: state.ordersCursor, limit: step, field: rotateField, index: rotateIndex,
+                                                        cipher: cipher, indexer: indexer, db: db)
+                                : try Self.rotateBuyers(after: state.buyersCursor, limit: step, field: rotateField, index: rotateIndex,
+                                                        cipher: cipher, indexer: indexer, db: db)
+                            if table == "orders" { state.ordersCursor = result.cursor } else { state.buyersCursor = result.cursor }
+                            state.summary.valuesResealed += result.resealed
+                            state.summary.indexEntriesRebuilt += result.rebuilt
+                            rows += result.rows
+                            complete = result.rows < step
+                        } while !complete && rows < batchSize && !hold.isSpent
                         try Self.saveRotationState(state, db)
-                        return (result.rows, result.resealed, result.rebuilt, state)
+                        hold.end()
+                        return (rows, complete, state, hold.longest)
                     }
-                    _ = (resealed, rebuilt)
                     state = newState
+                    longestHold = max(longestHold, held)
                     done += rows
                     progress(RotationProgress(rowsDone: done, rowsTotal: total))
-                    if rows < batchSize { break }
-                    if pause > .zero { try await Task.sleep(for: pause) }
+                    if complete { break }
+                    try await Task.sleep(for: WriteLock.yield + pause)
                 }
             }
             // Processes that still had the old key may have written behind the cursor: check, and
@@ -137,6 +149,7 @@ extension Vault {
         }
         let finished = state.summary
         try await database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name = 'rotation'") }
+        logger.debug("rotation re-encrypted its rows", metadata: ["longest-lock-hold-ms": "\(longestHold / .milliseconds(1))"])
         try await auditLog.recordEvent("key-rotation-finished", actor: actor, channel: .rotation, details: [
             "values-resealed": "\(finished.valuesResealed)", "index-entries-rebuilt": "\(finished.indexEntriesRebuilt)",
             "passes": "\(finished.passes)",
@@ -176,6 +189,9 @@ extension Vault {
         try await auditLog.recordEvent("key-retired", actor: actor, channel: .rotation, details: ["key": "\(key.rawValue) v\(version)"])
         try await checkpoint()
     }
+
+    /// Rows read and re-sealed between two looks at the transaction's clock.
+    private static let rotationStep = 250
 
     private static func rotationState(_ db: Database) throws -> RotationState? {
         guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'rotation'") else { return nil }

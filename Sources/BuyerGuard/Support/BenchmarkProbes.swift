@@ -1,14 +1,13 @@
-public import Foundation
+package import Foundation
 
-/// Entry points for this package's own benchmarks (`Benchmarks/`). Not API: they may change or
-/// go away in any release, and return counts, never plaintext.
-@_spi(Benchmarks)
-public struct FieldSealingProbe: Sendable {
+/// Entry points for this package's own benchmarks (`Benchmarks/`) and tests. `package` access:
+/// nothing outside this package can call them (they bypass the broker or write the log directly).
+package struct FieldSealingProbe: Sendable {
     private let cipher: FieldCipher
     private let record = RecordID.order(OrderID(validated: "402-1234567-1234567"))
 
     /// A probe with a fresh random field key, as a new vault would have.
-    public init() throws {
+    package init() throws {
         try Sodium.ensureInitialized()
         let ring = try KeyRing(
             keys: KeyRole.allCases.map { DataKey(role: $0, version: 1, secret: SecureBytes(randomCount: 32)) },
@@ -17,17 +16,16 @@ public struct FieldSealingProbe: Sendable {
     }
 
     /// Seals `plaintext` as an address line, opens it again, and returns the opened byte count.
-    public func sealThenOpen(_ plaintext: String) throws -> Int {
+    package func sealThenOpen(_ plaintext: String) throws -> Int {
         let sealed = try cipher.seal(plaintext, field: .addressLine1, record: record)
         return try cipher.open(sealed, field: .addressLine1, record: record).count
     }
 }
 
-@_spi(Benchmarks)
 extension Vault {
     /// The baseline for the broker benchmarks: one order's shipping fields read and opened, with no
     /// purpose check and no audit entry. Returns the opened byte count.
-    public func readShippingFieldsWithoutBroker(_ orderID: OrderID) async throws -> Int {
+    package func readShippingFieldsWithoutBroker(_ orderID: OrderID) async throws -> Int {
         guard let state = try accessState(for: orderID) else { return 0 }
         var bytes = 0
         for field in Purpose.shipping.allowedFields {
@@ -38,11 +36,10 @@ extension Vault {
     }
 }
 
-@_spi(Benchmarks)
 extension AuditLog {
     /// Fills the log with `count` synthetic access entries, in transactions of `batch`, as fast as
     /// the writer allows (for the verify benchmark).
-    public func appendSyntheticEntries(_ count: Int, batch: Int = 50_000) async throws {
+    package func appendSyntheticEntries(_ count: Int, batch: Int = 50_000) async throws {
         var written = 0
         while written < count {
             let size = min(batch, count - written)
@@ -53,20 +50,19 @@ extension AuditLog {
                     fieldsReleased: ["recipient-name", "address-line-1", "city"], decision: .granted, channel: "library",
                     requestID: "r-\(written + index)", orderStatus: "unshipped", daysSincePurchase: 1)
             }
-            _ = try await AuditBatchWriter(database: database, clock: clock).write(drafts)
+            _ = try await AuditBatchWriter(database: database.pool, clock: clock).write(drafts)
             written += size
         }
     }
 }
 
 /// An audit entry for a synthetic log (benchmarks, simulations), written with its own time.
-@_spi(Benchmarks)
-public struct SyntheticAuditEntry: Sendable {
+package struct SyntheticAuditEntry: Sendable {
     var draft: AuditDraft
 
     /// An access entry (`decision` granted, denied or failed) or, with `kind` other than
     /// `access`, an event.
-    public init(
+    package init(
         time: Date, kind: String = "access", actor: String, role: String? = nil, purpose: String? = nil, messageKind: String? = nil,
         caseID: String? = nil, orderID: String? = nil, buyer: String? = nil, fieldsAsked: [String] = [], fieldsReleased: [String] = [],
         decision: AuditDecision, reason: String? = nil, channel: String? = nil, orderStatus: String? = nil,
@@ -80,10 +76,9 @@ public struct SyntheticAuditEntry: Sendable {
     }
 }
 
-@_spi(Benchmarks)
 extension AuditLog {
     /// Appends `entries`, chained and hashed like any others, in one transaction.
-    public func appendSynthetic(_ entries: [SyntheticAuditEntry]) async throws {
-        _ = try await AuditBatchWriter(database: database, clock: clock).write(entries.map(\.draft))
+    package func appendSynthetic(_ entries: [SyntheticAuditEntry]) async throws {
+        _ = try await AuditBatchWriter(database: database.pool, clock: clock).write(entries.map(\.draft))
     }
 }

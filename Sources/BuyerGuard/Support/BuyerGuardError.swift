@@ -38,8 +38,11 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
         public static let invalidOrderID = Code("invalid-order-id")
         /// An input file could not be read as an order report.
         public static let malformedInput = Code("malformed-input")
-        /// The vault's database failed (full disk, read-only file, lock timeout, corruption).
+        /// The vault's database failed (full disk, read-only file, corruption).
         public static let storage = Code("storage")
+        /// Another process or connection held the database's write lock past the busy timeout;
+        /// nothing was changed. Trying again later is safe.
+        public static let busy = Code("busy")
         /// A file could not be read or written.
         public static let io = Code("io")
         /// libsodium refused an operation (it could not initialise, or memory ran out).

@@ -1,50 +1,83 @@
 import Foundation
 import GRDB
+import Synchronization
 
-/// Writes an import's orders through its own connection, committing every so many orders.
+/// Writes an import's orders through its own connection, in transactions that each hold the
+/// vault's write lock for about ``WriteLock/holdBudget``.
 ///
-/// Every batch holds whole orders, so a commit never splits one; if the import stops early, what
-/// was written so far is committed (or, after a database error, rolled back) by ``finish(commit:)``.
+/// A transaction spans as many orders as fit in its budget (at full speed, thousands: each
+/// random-key index page is then written once per transaction, not once per order); it is
+/// committed between two whole orders, so a commit never splits one. If the import stops early,
+/// what was written so far is committed (or, after a database error, rolled back) by
+/// ``finish(commit:)``.
 final class BulkOrderWriter: Sendable {
     private let queue: DatabaseQueue
     private let makeSealer: @Sendable () -> OrderSealer
-    private let folder: URL
+    private let file: URL
+    private let busyTimeout: Duration
+    private let hold = Mutex(LockHold())
+    /// Orders written between two looks at the clock.
+    private static let slice = 128
 
-    init(queue: DatabaseQueue, sealer: @escaping @Sendable () -> OrderSealer, folder: URL) {
+    init(queue: DatabaseQueue, sealer: @escaping @Sendable () -> OrderSealer, file: URL, busyTimeout: Duration) {
         self.queue = queue
         self.makeSealer = sealer
-        self.folder = folder
+        self.file = file
+        self.busyTimeout = busyTimeout
     }
 
-    /// Writes `prepared` inside the open transaction (beginning one if needed); commits afterwards
-    /// when `commit` is set. A database error rolls the open transaction back.
-    func write(_ prepared: [PreparedOrder], commit: Bool, now: Date = Date()) async throws -> StoreSummary {
+    /// The longest time one of this writer's transactions held the write lock.
+    var longestHold: Duration { self.hold.withLock { $0.longest } }
+
+    /// Writes `prepared` inside the open transaction (beginning one if needed), committing and
+    /// yielding the lock whenever the transaction's budget is spent. A database error rolls the open
+    /// transaction back.
+    func write(_ prepared: [PreparedOrder], now: Date) async throws -> StoreSummary {
         let sealer = makeSealer
         do {
             return try await queue.writeWithoutTransaction { db in
-                if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
+                let writer = OrderWriter(sealer: sealer(), now: now)
+                var summary = StoreSummary()
+                var start = prepared.startIndex
                 do {
-                    let summary = try OrderWriter(sealer: sealer(), now: now).write(prepared, in: db)
-                    if commit { try db.commit() }
+                    while start < prepared.endIndex {
+                        if !db.isInsideTransaction {
+                            try db.beginTransaction(.immediate)
+                            self.hold.withLock { $0.begin() }
+                        }
+                        let end = min(start + Self.slice, prepared.endIndex)
+                        summary.add(try writer.write(prepared[start..<end], in: db))
+                        start = end
+                        if self.hold.withLock({ $0.isSpent }) {
+                            try db.commit()
+                            self.hold.withLock { $0.end() }
+                            usleep(UInt32(WriteLock.yield / .microseconds(1)))
+                        }
+                    }
                     return summary
                 } catch {
                     if db.isInsideTransaction { try? db.rollback() }
+                    self.hold.withLock { $0.end() }
                     throw error
                 }
             }
         } catch let error as DatabaseError {
-            throw BuyerGuardError(.storage, "could not store \(prepared.count) orders", location: folder.path,
-                                  underlying: error.redactedDescription)
+            throw BuyerGuardError(database: error, file: file, busyTimeout: busyTimeout, doing: "store \(prepared.count) orders")
         }
     }
 
     /// Ends the open transaction, if any: commits it, or rolls it back. Then closes the connection.
     func finish(commit: Bool) async throws {
-        try await queue.writeWithoutTransaction { db in
-            if db.isInsideTransaction {
-                if commit { try db.commit() } else { try db.rollback() }
+        do {
+            try await queue.writeWithoutTransaction { db in
+                if db.isInsideTransaction {
+                    if commit { try db.commit() } else { try db.rollback() }
+                    self.hold.withLock { $0.end() }
+                }
             }
+            try queue.close()
+        } catch let error as DatabaseError {
+            throw BuyerGuardError(database: error, file: file, busyTimeout: busyTimeout, doing: "finish the import")
         }
-        try queue.close()
     }
 }

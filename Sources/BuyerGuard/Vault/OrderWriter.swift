@@ -82,7 +82,7 @@ struct OrderWriter {
     let sealer: OrderSealer
     let now: Date
 
-    func write(_ orders: [PreparedOrder], in db: Database) throws -> StoreSummary {
+    func write(_ orders: some Collection<PreparedOrder>, in db: Database) throws -> StoreSummary {
         var summary = StoreSummary()
         for order in orders {
             try write(order, in: db, summary: &summary)

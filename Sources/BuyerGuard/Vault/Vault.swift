@@ -45,7 +45,7 @@ public final class Vault: Sendable {
     /// The vault's random identifier (hex).
     public let vaultID: String
 
-    let database: DatabasePool
+    let database: DatabaseFile
     private let ring: Mutex<KeyRing>
     /// The master key's derived keys, kept to unwrap data keys another process adds (rotation).
     private let masterSchedule: Mutex<MasterKeySchedule>
@@ -69,7 +69,7 @@ public final class Vault: Sendable {
     public let clock: any BuyerGuardClock
 
     private init(
-        folder: URL, vaultID: [UInt8], database: DatabasePool, keyRing: KeyRing, schedule: MasterKeySchedule,
+        folder: URL, vaultID: [UInt8], database: DatabaseFile, keyRing: KeyRing, schedule: MasterKeySchedule,
         settings: VaultConfiguration, audit: AuditLog, clock: any BuyerGuardClock, logger: Logger
     ) {
         self.folder = folder
@@ -181,12 +181,15 @@ public final class Vault: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw BuyerGuardError(.vaultNotFound, "no vault here (run `buyerguard init` first)", location: folder.path)
         }
-        let pool: DatabasePool
+        let pool: DatabaseFile
         do {
-            pool = try DatabasePool(path: url.path, configuration: makeConfiguration(configuration, label: "vault"))
-            try VaultSchema.migrator.migrate(pool)
+            SQLiteFiles.repairCompanionModes(of: url)
+            pool = DatabaseFile(
+                pool: try DatabasePool(path: url.path, configuration: makeConfiguration(configuration, label: "vault")), url: url,
+                busyTimeout: configuration.busyTimeout)
+            try VaultSchema.migrator.migrate(pool.pool)
         } catch let error as DatabaseError {
-            throw BuyerGuardError(.storage, "cannot open the vault database", location: url.path, underlying: error.redactedDescription)
+            throw BuyerGuardError(database: error, file: url, busyTimeout: configuration.busyTimeout, doing: "open the vault database")
         }
         let (meta, wrapped) = try pool.read { db in
             let meta = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM meta").map {
@@ -284,8 +287,7 @@ public final class Vault: Sendable {
     static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
         var configuration = Configuration()
         configuration.label = "buyerguard.\(label)"
-        let (seconds, attoseconds) = settings.busyTimeout.components
-        configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
+        configuration.busyMode = .callback(WriteLock.busyHandler(timeout: settings.busyTimeout))
         configuration.publicStatementArguments = false  // never put bound values (ciphertext, digests) in errors
         let synchronous = settings.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
@@ -330,30 +332,28 @@ public final class Vault: Sendable {
         return try orders.map { try sealer.prepare($0) }
     }
 
-    /// A separate write connection for a bulk import, whose transactions span many batches so that
-    /// each random-key index page is written once per transaction, not once per batch. SQLite's
-    /// lock keeps other writers (an app, another CLI) waiting only until the next commit.
+    /// A separate write connection for a bulk import, whose transactions span many orders so that
+    /// each random-key index page is written once per transaction, not once per order. Each
+    /// transaction holds the lock for about ``WriteLock/holdBudget``, so other writers (an app,
+    /// another CLI) wait at most about that long.
     func makeBulkWriter() throws -> BulkOrderWriter {
         var configuration = Self.makeConfiguration(settings, label: "vault-import")
         configuration.allowsUnsafeTransactions = true  // a transaction stays open across batches
+        let url = Self.databaseURL(in: folder)
         do {
-            let queue = try DatabaseQueue(path: Self.databaseURL(in: folder).path, configuration: configuration)
-            return BulkOrderWriter(queue: queue, sealer: { OrderSealer(cipher: self.cipher, indexer: self.indexer) }, folder: folder)
+            let queue = try DatabaseQueue(path: url.path, configuration: configuration)
+            return BulkOrderWriter(queue: queue, sealer: { OrderSealer(cipher: self.cipher, indexer: self.indexer) }, file: url,
+                                   busyTimeout: settings.busyTimeout)
         } catch let error as DatabaseError {
-            throw BuyerGuardError(.storage, "cannot open an import connection", location: folder.path, underlying: error.redactedDescription)
+            throw BuyerGuardError(database: error, file: url, busyTimeout: settings.busyTimeout, doing: "open an import connection")
         }
     }
 
     /// Writes prepared orders in one transaction.
     func write(_ prepared: [PreparedOrder]) async throws -> StoreSummary {
-        let (cipher, indexer, now) = (cipher, indexer, Date())
-        do {
-            return try await database.write { db in
-                try OrderWriter(sealer: OrderSealer(cipher: cipher, indexer: indexer), now: now).write(prepared, in: db)
-            }
-        } catch let error as DatabaseError {
-            throw BuyerGuardError(.storage, "could not store \(prepared.count) orders", location: folder.path,
-                                  underlying: error.redactedDescription)
+        let (cipher, indexer, now) = (cipher, indexer, clock.now)
+        return try await database.write { db in
+            try OrderWriter(sealer: OrderSealer(cipher: cipher, indexer: indexer), now: now).write(prepared, in: db)
         }
     }
 

@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+
+/// One SQLite file of a vault folder (`vault.sqlite` or `audit.sqlite`), as BuyerGuard uses it:
+/// every database error comes out as a ``BuyerGuardError`` that names the file, and a writer
+/// that finds the write lock taken waits for it fairly (see ``WriteLock``).
+struct DatabaseFile: Sendable {
+    let pool: DatabasePool
+    let url: URL
+    let busyTimeout: Duration
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.writeWithoutTransaction(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func writeWithoutTransaction<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.writeWithoutTransaction(body) } catch let error as DatabaseError { throw mapped(error) }
+    }
+
+    func mapped(_ error: DatabaseError) -> BuyerGuardError {
+        BuyerGuardError(database: error, file: url, busyTimeout: busyTimeout)
+    }
+}
+
+extension BuyerGuardError {
+    /// A database failure of `file`: ``Code/busy`` when another connection kept the write lock past
+    /// the timeout, ``Code/storage`` otherwise. The message never carries bound values.
+    init(database error: DatabaseError, file: URL, busyTimeout: Duration, doing action: String? = nil) {
+        let name = file.lastPathComponent
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            let seconds = Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18
+            self.init(
+                .busy,
+                "\(name) is busy: another process or connection held its write lock for more than \(seconds.formatted()) s, "
+                    + "so \(action ?? "this request") changed nothing. Try again; if it keeps happening, look for a stuck "
+                    + "process that has this vault open (a long job commits at least every \(WriteLock.holdBudget.formatted()))",
+                location: file.path, underlying: error.redactedDescription)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            self.init(
+                .storage,
+                "\(action.map { "could not \($0): " } ?? "")\(name) cannot be written: \(SQLiteFiles.blockingFiles(of: file))",
+                location: file.path, underlying: error.redactedDescription)
+        default:
+            self.init(.storage, action.map { "could not \($0)" } ?? "the database \(name) failed", location: file.path,
+                      underlying: error.redactedDescription)
+        }
+    }
+}
+
+/// How BuyerGuard shares SQLite's single write lock between long jobs (import, rotation, purge,
+/// erasure) and everyone else (the app's broker and stores, the CLI's order commands).
+///
+/// A long job commits once a transaction has held the lock for ``holdBudget``, then pauses for
+/// ``yield`` before it takes the lock again. Every BuyerGuard connection that finds the lock taken
+/// polls for it every millisecond (SQLite's own busy handler backs off to 100 ms, and would lose
+/// the race for the lock against a job that takes it straight back). So another writer waits at
+/// most about one budget, at any load and any vault size, instead of a whole batch.
+enum WriteLock {
+    /// How long a long job's transaction may hold the write lock before it commits.
+    static let holdBudget: Duration = .milliseconds(200)
+    /// How long a long job leaves the lock free after each commit.
+    static let yield: Duration = .milliseconds(10)
+
+    /// A busy handler that polls every millisecond until `timeout` has passed.
+    static func busyHandler(timeout: Duration) -> Database.BusyCallback {
+        let limit = timeout
+        return { tries in
+            let started = BusyWait.start(tries: tries)
+            if ContinuousClock.now - started >= limit { return false }
+            usleep(1000)
+            return true
+        }
+    }
+
+    /// Where one thread's current wait for the lock started. A connection's busy handler runs on the
+    /// thread that uses the connection, and one wait is one run of calls counting up from 0.
+    private enum BusyWait {
+        static func start(tries: Int) -> ContinuousClock.Instant {
+            let key = "buyerguard.busy-wait-start"
+            let dictionary = Thread.current.threadDictionary
+            if tries == 0 || dictionary[key] == nil {
+                let now = ContinuousClock.now
+                dictionary[key] = Box(now)
+                return now
+            }
+            return (dictionary[key] as! Box).instant
+        }
+
+        final class Box {
+            let instant: ContinuousClock.Instant
+            init(_ instant: ContinuousClock.Instant) { self.instant = instant }
+        }
+    }
+}
+
+/// A long job's clock for the transaction it holds open: says when the budget is spent, and keeps
+/// the longest hold (reported in the job's log line and benchmarks).
+struct LockHold: Sendable {
+    private(set) var started: ContinuousClock.Instant?
+    /// The longest time one transaction of this job held the write lock.
+    private(set) var longest: Duration = .zero
+
+    /// A transaction began.
+    mutating func begin() { started = ContinuousClock.now }
+
+    /// Whether the open transaction has used its budget.
+    var isSpent: Bool { started.map { ContinuousClock.now - $0 >= WriteLock.holdBudget } ?? false }
+
+    /// The transaction ended.
+    mutating func end() {
+        if let started { longest = max(longest, ContinuousClock.now - started) }
+        started = nil
+    }
+
+    /// Folds another hold's longest into this one.
+    mutating func merge(_ other: LockHold) { longest = max(longest, other.longest) }
+}
+
+/// The files SQLite keeps beside a database, and which of them this process may not write.
+enum SQLiteFiles {
+    static func companions(of file: URL) -> [URL] {
+        [file, URL(fileURLWithPath: file.path + "-wal"), URL(fileURLWithPath: file.path + "-shm")]
+    }
+
+    /// Before opening: a `-wal` or `-shm` that SQLite created read-only (it copies the database's
+    /// mode, so a database once at 0444 leaves them at 0444) is made 0600 again when the database
+    /// itself is writable and this user owns them, so fixing the database's mode is enough.
+    static func repairCompanionModes(of file: URL) {
+        guard access(file.path, W_OK) == 0 else { return }
+        for companion in companions(of: file).dropFirst() {
+            var info = stat()
+            guard lstat(companion.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid(),
+                  access(companion.path, W_OK) != 0 else { continue }
+            chmod(companion.path, 0o600)
+        }
+    }
+
+    /// A sentence naming every file of the database this process cannot write, and what to do.
+    static func blockingFiles(of file: URL) -> String {
+        var blocked: [String] = []
+        let folder = file.deletingLastPathComponent().path
+        if access(folder, W_OK) != 0 { blocked.append("\(folder)/ (the folder)") }
+        for companion in companions(of: file) where FileManager.default.fileExists(atPath: companion.path) {
+            if access(companion.path, W_OK) != 0 { blocked.append(companion.lastPathComponent) }
+        }
+        if blocked.isEmpty { return "the disk may be full or read-only" }
+        return "no write permission on \(blocked.joined(separator: ", ")); give the vault's user write access to each (chmod u+w)"
+    }
+}
