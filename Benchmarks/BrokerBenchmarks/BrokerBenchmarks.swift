@@ -112,7 +112,7 @@ final class BrokerSetup: Sendable {
             contact[.shipPhone] = "+39 333 1234567"
             batch.append(MarketplaceOrder(id: id, purchaseDate: Date(), contact: contact))
         }
-        try await vault.store(batch)
+        try await vault.store(batch, actor: "bench")
         orderIDs = ids
         broker = AccessBroker(vault: vault)
     }

@@ -53,7 +53,7 @@ extension AccessBroker {
         }
         guard violations.isEmpty else {
             try await vault.auditLog.recordEvent(
-                "message-refused", actor: actor, orderID: order, channel: .messaging,
+                .messageRefused, actor: actor, orderID: order, channel: .messaging,
                 details: ["kind": kind, "rules": Set(violations.map(\.rule.rawValue)).sorted().joined(separator: ",")])
             throw MessageRejected(violations: violations)
         }
@@ -68,6 +68,6 @@ extension AccessBroker {
             }
             try await transport.deliver(to: address, subject: message.subject, body: message.body, order: order)
         }
-        try await vault.auditLog.recordEvent("message-sent", actor: actor, orderID: order, channel: .messaging, details: ["kind": kind])
+        try await vault.auditLog.recordEvent(.messageSent, actor: actor, orderID: order, channel: .messaging, details: ["kind": kind])
     }
 }

@@ -71,7 +71,7 @@ struct SyntheticWriter {
             }
         case .checkpoint:
             try await flush()
-            _ = try await log.checkpoint()
+            _ = try await log.checkpoint(at: now)
         }
         if pending.count >= batchSize { try await flush() }
     }

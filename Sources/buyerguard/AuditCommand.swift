@@ -82,12 +82,12 @@ struct AuditCommand: AsyncParsableCommand {
                 print("\(severity.rawValue.uppercased()) (\(group.count))")
                 let actors = group.map(\.actor).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 for actor in actors {
-                    print("  \(actor)")
+                    print("  \(AuditText.escaped(actor))")
                     for finding in group where finding.actor == actor {
                         print("    [\(finding.rule)] \(times.string(from: finding.from)) – \(times.string(from: finding.to))")
-                        print("      \(finding.explanation)")
+                        print("      \(AuditText.escaped(finding.explanation))")
                         let sequences = finding.evidence.sequences.prefix(10).map(String.init).joined(separator: ", ")
-                        let orders = finding.evidence.orders.prefix(5).joined(separator: ", ")
+                        let orders = finding.evidence.orders.prefix(5).map(AuditText.escaped).joined(separator: ", ")
                         print("      evidence: \(finding.evidence.count) entries (\(sequences)\(finding.evidence.count > 10 ? ", ..." : ""))"
                               + (orders.isEmpty ? "" : "; orders \(orders)\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
                         if finding.actor != "-" {  // where to read the entries themselves
@@ -168,9 +168,10 @@ struct AuditCommand: AsyncParsableCommand {
                     let purpose = [entry.purpose ?? entry.kind, entry.messageKind, entry.caseID].compactMap { $0 }.joined(separator: ":")
                     let fields = entry.decision == .granted ? entry.fieldsReleased : entry.fieldsAsked
                     let last = entry.decision == .event ? (entry.details ?? "") : fields.joined(separator: ",")
+                    // Every column escaped: a tab or newline in a logged text must not make a column or a row.
                     print([String(entry.sequence), times.string(from: entry.time), entry.actor, entry.role ?? "-", purpose,
                            entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last]
-                        .joined(separator: "\t"))
+                        .map(AuditText.escaped).joined(separator: "\t"))
                 }
             }
         }
@@ -226,11 +227,17 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the pseudonym under which a buyer appears in the audit log.")
         @OptionGroup var options: VaultOptions
-        @Option(help: "The buyer's email.") var email: String
+        @OptionGroup var email: EmailInput
+        @Option(help: "Who looks it up, as recorded in the audit log.") var actor: String = "buyerguard-cli"
+
+        func validate() throws {
+            if !email.isGiven { throw ValidationError("give --email or --email-file") }
+        }
 
         func run() async throws {
+            let address = try email.read()!
             let vault = try await options.openVault()
-            guard let pseudonym = try await vault.auditPseudonym(forEmail: email) else {
+            guard let pseudonym = try await vault.auditPseudonym(forEmail: address, actor: actor) else {
                 throw BuyerGuardError(.orderNotFound, "no buyer with that email in the vault")
             }
             print(pseudonym)

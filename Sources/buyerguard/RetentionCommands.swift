@@ -39,8 +39,11 @@ struct EraseCommand: AsyncParsableCommand {
 
     @OptionGroup var options: VaultOptions
 
-    @Option(help: "The buyer's email.")
+    @Option(help: "The buyer's email (visible to other users in `ps`: prefer --buyer-email-file).")
     var buyerEmail: String?
+
+    @Option(help: ArgumentHelp("Read the buyer's email from this file's first line, or from standard input with -.", valueName: "path"))
+    var buyerEmailFile: String?
 
     @Option(help: "One of the buyer's orders.")
     var order: String?
@@ -49,12 +52,15 @@ struct EraseCommand: AsyncParsableCommand {
     var actor: String = "buyerguard-cli"
 
     func validate() throws {
-        if (buyerEmail == nil) == (order == nil) { throw ValidationError("give exactly one of --buyer-email and --order") }
+        if [buyerEmail != nil, buyerEmailFile != nil, order != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --buyer-email, --buyer-email-file and --order")
+        }
     }
 
     func run() async throws {
+        let email = try EmailInput.read(email: buyerEmail, file: buyerEmailFile)
         let vault = try await options.openVault()
-        let summary = try await vault.erase(buyerEmail: buyerEmail, orderID: try order.map { try OrderID($0) }, actor: actor)
+        let summary = try await vault.erase(buyerEmail: email, orderID: try order.map { try OrderID($0) }, actor: actor)
         print("erased the buyer's PII from \(summary.orderIDs.count) orders: \(summary.orderIDs.joined(separator: ", "))")
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import BuyerGuard
 
 /// Terminal output: messages on stderr, a progress bar when stderr is a terminal, secret prompts.
 enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// `text` as one shell word: as it is when it is plain, else in single quotes.
-    static func shellQuoted(_ text: String) -> String {
+    static func shellQuoted(_ raw: String) -> String {
+        let text = AuditText.escaped(raw)  // never a control character on the terminal
         let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) && $0.isASCII || "@._-+:/=".unicodeScalars.contains($0)
         }
@@ -13,11 +15,11 @@ enum Terminal {
     }
 
     static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("buyerguard: warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("buyerguard: warning: \(AuditText.escaped(message))\n".utf8))
     }
 
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("buyerguard: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("buyerguard: error: \(AuditText.escaped(message))\n".utf8))
     }
 
     static func note(_ message: String) {

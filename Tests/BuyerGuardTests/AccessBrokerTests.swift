@@ -23,7 +23,7 @@ struct BrokerFixture {
         a.purchaseDate = clock.now
         var b = try MarketplaceOrder.sample(orderB.rawValue, email: emailB, name: "Bruno Verdi", street: "Via Po 2")
         b.purchaseDate = clock.now
-        try await temporary.vault.store([a, b])
+        try await temporary.vault.store([a, b], actor: "test")
         return BrokerFixture(clock: clock, temporary: temporary, broker: AccessBroker(vault: temporary.vault, policy: policy))
     }
 
@@ -305,10 +305,10 @@ struct BrokerFixture {
             }
             try await group.waitForAll()
         }
-        #expect(try await fixture.vault.auditLog.count() == 32_001)  // and the vault's creation
+        #expect(try await fixture.vault.auditLog.count() == 32_002)  // and the vault's creation and orders stored
         let report = try fixture.vault.auditLog.verify()
         #expect(report.isIntact)
-        #expect(report.entries == 32_001)
+        #expect(report.entries == 32_002)
         #expect(report.checkpointsVerified >= 3)  // one every 10,000 entries
     }
 
@@ -321,7 +321,7 @@ struct BrokerFixture {
             #expect(data.range(of: Data(value.utf8)) == nil, "\(value) found in the audit file")
         }
         // The buyer appears as a pseudonym, the same one `audit pseudonym` computes.
-        let pseudonym = try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA)
+        let pseudonym = try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA, actor: "test")
         #expect(try fixture.entries().contains { $0.buyer == pseudonym && $0.orderID == BrokerFixture.orderA.rawValue })
     }
 }

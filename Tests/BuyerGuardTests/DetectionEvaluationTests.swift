@@ -26,7 +26,7 @@ import Testing
                 clock.set(timed.time)
                 switch timed.step {
                 case .importOrders(let orders):
-                    try await temporary.vault.store(orders)
+                    try await temporary.vault.store(orders, actor: "test")
                 case .orderEvent(let order, let event, let actor):
                     try await temporary.vault.record(event, for: order, actor: actor)
                 case .access(let request):

@@ -432,7 +432,7 @@ import Testing
         // Write until the import is done: every store must get the lock within its 2 s.
         while true {
             let stillImporting = !finished.withLock { $0 }
-            try await app.store(try .sample(String(format: "409-%07d-0000000", number)))
+            try await app.store(try .sample(String(format: "409-%07d-0000000", number)), actor: "test")
             number += 1
             if stillImporting { duringImport += 1 } else { break }
             if number > 100_000 { break }

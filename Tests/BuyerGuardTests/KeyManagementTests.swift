@@ -86,7 +86,7 @@ import Testing
         // A fresh open (only v2 keys now) still reads everything; the same buyer is still one buyer.
         let reopened = try await Vault.open(at: fixture.temporary.vaultFolder, keyProvider: fixture.temporary.masterKey, clock: fixture.clock)
         #expect(try await Self.snapshot(fixture, broker: AccessBroker(vault: reopened)) == before)
-        let again = try await reopened.store(try .sample(BrokerFixture.orderA.rawValue, email: BrokerFixture.emailA, name: "Anna Rossi", street: "Via Roma 1"))
+        let again = try await reopened.store(try .sample(BrokerFixture.orderA.rawValue, email: BrokerFixture.emailA, name: "Anna Rossi", street: "Via Roma 1"), actor: "test")
         #expect(again.buyersInserted == 0)  // found by the rebuilt v2 blind index
         #expect(try await reopened.statistics().buyers == 2)
         var kinds: [String] = []
@@ -115,7 +115,7 @@ import Testing
         for number in 0..<400 {
             orders.append(try .sample(String(format: "405-%07d-0000000", number), email: "r\(number)@marketplace.amazon.it"))
         }
-        try await fixture.vault.store(orders)
+        try await fixture.vault.store(orders, actor: "test")
         let before = try await Self.snapshot(fixture)
         let rotation = Task { try await fixture.vault.rotateKeys(actor: "s", batchSize: 20, pause: .milliseconds(5)) }
         let failures = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -159,9 +159,9 @@ extension KeyRotationTests {
         let fixture = try await BrokerFixture.make()
         try await Self.interruptAfterFirstBatch(fixture.vault, [.blindIndex])
         #expect(try await fixture.vault.rotationInProgress())
-        let summary = try await fixture.vault.store(try .sample("406-0000000-0000001", email: BrokerFixture.emailB, name: "Bruno Verdi"))
+        let summary = try await fixture.vault.store(try .sample("406-0000000-0000001", email: BrokerFixture.emailB, name: "Bruno Verdi"), actor: "test")
         #expect(summary.buyersInserted == 0)
-        #expect(try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA) != nil)
+        #expect(try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA, actor: "test") != nil)
         _ = try await fixture.vault.continueRotation(actor: "s")
         #expect(try await fixture.vault.statistics().buyers == 2)
     }

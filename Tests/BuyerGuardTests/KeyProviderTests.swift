@@ -85,7 +85,7 @@ import Testing
         let folder = try TemporaryFolder()
         let url = folder.path("vault")
         let vault = try await Vault.create(at: url, keyProvider: PassphraseKeyProvider(passphrase: "tre tigri contro tre tigri", strength: .interactive))
-        try await vault.store(.sample())
+        try await vault.store(.sample(), actor: "test")
         _ = try await Vault.open(at: url, keyProvider: PassphraseKeyProvider(passphrase: "tre tigri contro tre tigri", strength: .interactive))
         let error = await #expect(throws: BuyerGuardError.self) {
             _ = try await Vault.open(at: url, keyProvider: PassphraseKeyProvider(passphrase: "tre tigri contro tre tigre", strength: .interactive))

@@ -26,7 +26,7 @@ import Testing
             order.purchaseDate = fixture.clock.now
             orders.append(order)
         }
-        try await fixture.vault.store(orders)
+        try await fixture.vault.store(orders, actor: "test")
         return orders.map(\.id)
     }
 

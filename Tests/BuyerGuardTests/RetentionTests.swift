@@ -15,7 +15,7 @@ import Testing
             order.purchaseDate = index == 2 ? nil : start
             extra.append(order)
         }
-        try await fixture.vault.store(extra)
+        try await fixture.vault.store(extra, actor: "test")
         // A: delivered at once; B's first order delivered 2 days later; the second never; the third has no dates.
         try await fixture.vault.record(.delivered(at: start), for: BrokerFixture.orderA, actor: "ops")
         try await fixture.vault.record(.delivered(at: start.addingTimeInterval(2 * 86_400)), for: try OrderID("403-0000000-0000001"), actor: "ops")
@@ -89,10 +89,10 @@ import Testing
         fixture.clock.advance(days: 31)
         _ = try await fixture.vault.purgeExpired(actor: "ops")
         let buyersBefore = try await fixture.vault.statistics().buyers
-        let again = try await fixture.vault.store(try .sample(BrokerFixture.orderA.rawValue, email: BrokerFixture.emailA, name: "Anna Rossi", street: "Via Roma 1"))
+        let again = try await fixture.vault.store(try .sample(BrokerFixture.orderA.rawValue, email: BrokerFixture.emailA, name: "Anna Rossi", street: "Via Roma 1"), actor: "test")
         #expect(again.ordersUnchanged == 1 && again.buyersInserted == 0)
         #expect(try await fixture.vault.statistics().buyers == buyersBefore)
-        #expect(try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA) == nil)
+        #expect(try await fixture.vault.auditPseudonym(forEmail: BrokerFixture.emailA, actor: "test") == nil)
     }
 
     @Test func eraseByEmailRemovesEveryOrderOfTheBuyer() async throws {

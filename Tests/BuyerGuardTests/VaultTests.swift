@@ -6,7 +6,7 @@ import Testing
 @Suite struct VaultTests {
     @Test func createThenReopen() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let reopened = try await Vault.open(at: test.vaultFolder, keyProvider: test.key)
         let stats = try await reopened.statistics()
         #expect(stats.orders == 1)
@@ -18,7 +18,7 @@ import Testing
 
     @Test func createRefusesAnExistingVault() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let before = try Data(contentsOf: Vault.databaseURL(in: test.vaultFolder))
         let error = await #expect(throws: BuyerGuardError.self) {
             _ = try await Vault.create(at: test.vaultFolder, keyProvider: try MasterKey.generate())
@@ -38,7 +38,7 @@ import Testing
     /// A wrong key is reported as such (not as corruption) and leaves every file byte-identical.
     @Test func wrongMasterKeyIsDetectedAndDestroysNothing() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         try await test.vault.checkpoint()
         let before = try TemporaryFolder.allBytes(in: test.vaultFolder)
         let error = await #expect(throws: BuyerGuardError.self) {
@@ -65,7 +65,7 @@ import Testing
 
     @Test func vaultFilesArePrivate() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let folderMode = try FileManager.default.attributesOfItem(atPath: test.vaultFolder.path)[.posixPermissions] as? Int
         #expect(folderMode == 0o700)
         for name in try FileManager.default.contentsOfDirectory(atPath: test.vaultFolder.path) {
@@ -98,7 +98,7 @@ import Testing
     @Test func fieldsRoundTrip() async throws {
         let test = try await TestVault.make()
         let order = try MarketplaceOrder.sample()
-        try await test.vault.store(order)
+        try await test.vault.store(order, actor: "test")
         for field in ContactField.orderLevel {
             guard let expected = order.contact[field] else { continue }
             #expect(try await openOrderField(test.vault, order.id.rawValue, field) == expected)
@@ -107,7 +107,7 @@ import Testing
 
     @Test func ciphertextHeaderCarriesFormatAndVersion() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let data = try #require(try await test.vault.database.pool.read { db in
             try Data.fetchOne(db, sql: "SELECT city FROM orders")
         })
@@ -118,7 +118,7 @@ import Testing
 
     @Test func truncatedCiphertextFails() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         for length in [0, 1, 10, FieldCipher.overheadByteCount - 1, data.count - 1] {
@@ -131,7 +131,7 @@ import Testing
 
     @Test func everyFlippedBitFails() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         let data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         for bit in 0..<(data.count * 8) {
@@ -149,7 +149,7 @@ import Testing
         try await test.vault.store([
             try .sample("402-1111111-1111111", email: "aaaa@marketplace.amazon.it", name: "Anna Rossi", street: "Via Roma 1"),
             try .sample("402-2222222-2222222", email: "bbbb@marketplace.amazon.it", name: "Bruno Verdi", street: "Via Po 2"),
-        ])
+        ], actor: "test")
         try await test.vault.database.write { db in
             // Swap the two orders' street ciphertexts and the two buyers' names.
             let streets = try Row.fetchAll(db, sql: "SELECT order_id, address_line_1 FROM orders ORDER BY order_id")
@@ -184,7 +184,7 @@ import Testing
 
     @Test func unknownKeyVersionAndFormatAreReported() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample())
+        try await test.vault.store(.sample(), actor: "test")
         var data = try #require(try await test.vault.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT city FROM orders") })
         let id = try OrderID("402-1234567-7654321")
         data[4] = 9  // key version 9
@@ -203,7 +203,7 @@ import Testing
             try .sample("402-1111111-1111111", email: "Relay1@Marketplace.Amazon.it "),
             try .sample("402-2222222-2222222", email: "relay1@marketplace.amazon.it"),
             try .sample("402-3333333-3333333", email: "relay2@marketplace.amazon.it"),
-        ])
+        ], actor: "test")
         #expect(summary.ordersInserted == 3)
         #expect(summary.buyersInserted == 2)
         #expect(try await test.vault.statistics().buyers == 2)
@@ -211,17 +211,17 @@ import Testing
 
     @Test func ordersWithoutEmailKeepTheirOwnBuyer() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store([try .sample("402-1111111-1111111", email: nil), try .sample("402-2222222-2222222", email: nil)])
-        try await test.vault.store([try .sample("402-1111111-1111111", email: nil)])
+        try await test.vault.store([try .sample("402-1111111-1111111", email: nil), try .sample("402-2222222-2222222", email: nil)], actor: "test")
+        try await test.vault.store([try .sample("402-1111111-1111111", email: nil)], actor: "test")
         #expect(try await test.vault.statistics().buyers == 2)
     }
 
     @Test func storingTwiceChangesNothing() async throws {
         let test = try await TestVault.make()
         let order = try MarketplaceOrder.sample(items: 2)
-        try await test.vault.store(order)
+        try await test.vault.store(order, actor: "test")
         let before = try test.vault.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
-        let again = try await test.vault.store(order)
+        let again = try await test.vault.store(order, actor: "test")
         #expect(again.ordersUnchanged == 1)
         #expect(again.ordersInserted == 0 && again.ordersUpdated == 0 && again.itemsWritten == 0)
         let after = try test.vault.database.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM orders") }
@@ -230,8 +230,8 @@ import Testing
 
     @Test func changedAddressIsResealed() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(try .sample(street: "Via Garibaldi 12"))
-        let summary = try await test.vault.store(try .sample(street: "Via Garibaldi 14"))
+        try await test.vault.store(try .sample(street: "Via Garibaldi 12"), actor: "test")
+        let summary = try await test.vault.store(try .sample(street: "Via Garibaldi 14"), actor: "test")
         #expect(summary.ordersUpdated == 1)
         #expect(try await openOrderField(test.vault, "402-1234567-7654321", .addressLine1) == "Via Garibaldi 14")
     }
@@ -240,9 +240,9 @@ import Testing
         let test = try await TestVault.make()
         var order = try MarketplaceOrder.sample()
         order.status = .shipped
-        try await test.vault.store(order)
+        try await test.vault.store(order, actor: "test")
         order.status = .unshipped
-        try await test.vault.store(order)
+        try await test.vault.store(order, actor: "test")
         #expect(try await test.vault.statistics().ordersByStatus == [.shipped: 1])
     }
 
@@ -250,7 +250,7 @@ import Testing
         let test = try await TestVault.make()
         var order = try MarketplaceOrder.sample(items: 2)
         order.items[1].quantity = 3
-        try await test.vault.store(order)
+        try await test.vault.store(order, actor: "test")
         let count = try await test.vault.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT item_count FROM orders") }
         #expect(count == 4)
     }
@@ -273,13 +273,13 @@ import Testing
     /// SQLite's page limit produces the same SQLITE_FULL a full disk does.
     @Test func fullDatabaseFailsCleanlyAndLosesNothing() async throws {
         let test = try await TestVault.make()
-        try await test.vault.store(.sample("402-0000000-0000001"))
+        try await test.vault.store(.sample("402-0000000-0000001"), actor: "test")
         let pages = try await test.vault.database.write { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
         try await test.vault.database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)")
         }
         let orders = try (1...500).map { try MarketplaceOrder.sample(String(format: "403-%07d-0000000", $0), email: "b\($0)@marketplace.amazon.it") }
-        let error = await #expect(throws: BuyerGuardError.self) { try await test.vault.store(orders) }
+        let error = await #expect(throws: BuyerGuardError.self) { try await test.vault.store(orders, actor: "test") }
         #expect(error?.code == .storage)
         #expect(error?.description.contains("full") == true, "\(error?.description ?? "")")
         #expect(error?.description.contains("marketplace.amazon.it") == false)

@@ -55,6 +55,9 @@ public final class AccessBroker: Sendable {
         case retentionEnded = "retention-ended"
         /// The order's personal data was purged or erased.
         case purged = "purged"
+        /// The actor, request id, case id or purpose holds a control or formatting character
+        /// (the entry records them escaped).
+        case invalidText = "invalid-text"
     }
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
@@ -76,6 +79,16 @@ public final class AccessBroker: Sendable {
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
     private func release(_ request: AccessRequest) async throws -> RevealedContact {
         let now = vault.clock.now
+        let texts = [request.actor, request.requestID, request.purpose.family, request.purpose.caseID].compactMap { $0 }
+        if texts.contains(where: { AuditText.firstUnprintable(in: $0) != nil }) {
+            let escaped = { (text: String?) in text.map(AuditText.escaped) }
+            _ = try await vault.auditLog.append(AuditDraft(
+                actor: AuditText.escaped(request.actor), purpose: AuditText.escaped(request.purpose.family),
+                caseID: escaped(request.purpose.caseID), orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
+                decision: .denied, reason: DenialReason.invalidText.rawValue, channel: request.channel.rawValue,
+                requestID: escaped(request.requestID)))
+            throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.invalidText.rawValue) (control or formatting characters in the request)")
+        }
         let role = policy.role(of: request.actor)
         let state: OrderAccessState?
         do {
@@ -206,7 +219,19 @@ extension Vault {
 
     /// The pseudonym under which the buyer with this email appears in the audit log, so an auditor
     /// can find a known buyer's entries without the log holding the email. `nil` if no such buyer.
-    public func auditPseudonym(forEmail email: String) async throws -> String? {
+    ///
+    /// The lookup itself tells whether someone is a buyer here, so it is logged: a
+    /// `pseudonym-lookup` event naming `actor`, whether a buyer was found and, if so, the pseudonym.
+    public func auditPseudonym(forEmail email: String, actor: String) async throws -> String? {
+        try AuditText.requirePrintable(actor, as: "actor")
+        let pseudonym = try await lookUpPseudonym(forEmail: email)
+        var details = ["found": pseudonym == nil ? "no" : "yes"]
+        details["buyer"] = pseudonym
+        try await auditLog.recordEvent(.pseudonymLookup, actor: actor, details: details)
+        return pseudonym
+    }
+
+    private func lookUpPseudonym(forEmail email: String) async throws -> String? {
         let indexes = try indexer.allIndexes(email: email)
         let uid = try await database.read { db -> Data? in
             for index in indexes {

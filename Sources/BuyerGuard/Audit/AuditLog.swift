@@ -35,14 +35,17 @@ public final class AuditLog: Sendable {
     let logger: Logger
     /// What the newest checkpoint covers and when it was taken (ms); before any checkpoint, the
     /// first entry's time (`.max` while the log is empty).
-    private let lastCheckpoint = Mutex<(count: Int64, timeMillis: Int64)>((0, .max))
+    let lastCheckpoint = Mutex<(count: Int64, timeMillis: Int64)>((0, .max))
     private let appender: AuditAppender
+    /// Told of every checkpoint this log signs: the vault keeps the newest as its mark of the log.
+    private let onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)?
 
     private init(
         url: URL, database: DatabaseFile, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
-        durability: Durability = .full, logger: Logger
+        durability: Durability = .full, logger: Logger, onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
     ) {
         self.url = url
+        self.onCheckpoint = onCheckpoint
         self.database = database
         self.logID = logID
         self.signer = signer
@@ -58,14 +61,25 @@ public final class AuditLog: Sendable {
         self.appender = AuditAppender(write: { drafts in try await writer.write(drafts) }, writeNow: writeNow)
     }
 
-    /// Opens (creating it if needed) the audit log of a vault folder.
+    /// Opens the audit log of a vault folder; with `creating`, makes it (only ``Vault/create(at:keyProvider:configuration:clock:logger:)``
+    /// does: a missing log of an existing vault is never silently replaced by an empty one).
+    ///
+    /// - Throws: ``BuyerGuardError/Code/auditTampered`` when the log is missing or belongs to another vault.
     static func open(
         folder: URL, vaultID: String, signer: AuditSigner?, settings: VaultConfiguration,
-        clock: any BuyerGuardClock, logger: Logger
+        clock: any BuyerGuardClock, logger: Logger, creating: Bool = false,
+        onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
     ) throws -> AuditLog {
         let url = folder.appendingPathComponent(fileName)
         if !FileManager.default.fileExists(atPath: url.path) {
-            try? Vault.createPrivateFile(at: url)
+            guard creating else {
+                throw BuyerGuardError(
+                    .auditTampered,
+                    "the vault's audit log is missing: it was deleted or moved. BuyerGuard never starts a new log for an existing "
+                        + "vault; restore \(fileName) (with its -wal file, if there is one) from a backup",
+                    location: url.path)
+            }
+            try Vault.createPrivateFile(at: url)
         }
         var configuration = Vault.makeConfiguration(settings, label: "audit")
         configuration.prepareDatabase { db in
@@ -78,7 +92,18 @@ public final class AuditLog: Sendable {
             try AuditSchema.migrator.migrate(pool.pool)
             let logID: String = try pool.write { db in
                 if let existing = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") {
+                    let owner = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'vault_id'").map { String(decoding: $0, as: UTF8.self) }
+                    guard owner == vaultID else {
+                        throw BuyerGuardError(
+                            .auditTampered,
+                            "\(fileName) is the audit log of another vault (\(owner.map(AuditText.escaped) ?? "unknown")), not of this one (\(vaultID)): it was replaced. Restore this vault's own log from a backup",
+                            location: url.path)
+                    }
                     return [UInt8](existing).hexString
+                }
+                guard creating else {
+                    throw BuyerGuardError(.auditTampered, "\(fileName) holds no log (it was emptied or replaced); restore it from a backup",
+                                          location: url.path)
                 }
                 let id = randomBytes(16)
                 try db.execute(sql: "INSERT INTO meta (name, value) VALUES ('log_id', ?), ('vault_id', ?), ('format', ?)",
@@ -88,7 +113,8 @@ public final class AuditLog: Sendable {
                 }
                 return id.hexString
             }
-            let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability, logger: logger)
+            let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability,
+                               logger: logger, onCheckpoint: onCheckpoint)
             let signed = try pool.read { db -> (Int64, Int64) in
                 if let row = try Row.fetchOne(db, sql: "SELECT entry_count, time_ms FROM checkpoints ORDER BY entry_count DESC LIMIT 1") {
                     return (row[0], row[1])
@@ -155,16 +181,42 @@ public final class AuditLog: Sendable {
         return entry
     }
 
-    /// Records an event (import, key operation, purge, erasure, order change) in the log.
+    /// Records one of the library's own events (import, key operation, purge, erasure, order change).
+    /// `package` access: apps cannot write these kinds, see ``recordAppEvent(_:actor:orderID:details:)``.
     @discardableResult
-    public func recordEvent(
-        _ kind: String, actor: String, orderID: OrderID? = nil, channel: AccessChannel = .library,
+    package func recordEvent(
+        _ kind: AuditEventKind, actor: String, orderID: OrderID? = nil, channel: AccessChannel = .library,
         details: [String: String] = [:], reason: String? = nil
     ) async throws -> AuditEntry {
+        try await append(Self.eventDraft(kind.rawValue, actor: actor, orderID: orderID, channel: channel, details: details, reason: reason))
+    }
+
+    /// Records an event the app defines (a staff login, a report printed, ...), as kind
+    /// `app:<name>`. No misuse rule trusts these as the library's own events.
+    ///
+    /// - Parameter name: lowercase letters, digits and `-`, at most 64 characters.
+    /// - Throws: ``BuyerGuardError/Code/invalidArgument`` for another name or text with control characters.
+    @discardableResult
+    public func recordAppEvent(
+        _ name: String, actor: String, orderID: OrderID? = nil, details: [String: String] = [:]
+    ) async throws -> AuditEntry {
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw BuyerGuardError(.invalidArgument, "an app event name is lowercase letters, digits and '-' (at most 64)")
+        }
+        try AuditText.requirePrintable(actor, as: "actor")
+        for (key, value) in details {
+            try AuditText.requirePrintable(key, as: "detail name")
+            try AuditText.requirePrintable(value, as: "detail \(key)")
+        }
+        return try await append(Self.eventDraft(AuditEventKind.appPrefix + name, actor: actor, orderID: orderID, channel: .library,
+                                                details: details, reason: nil))
+    }
+
+    private static func eventDraft(
+        _ kind: String, actor: String, orderID: OrderID?, channel: AccessChannel, details: [String: String], reason: String?
+    ) throws -> AuditDraft {
         let json = details.isEmpty ? nil : String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
-        return try await append(AuditDraft(
-            kind: kind, actor: actor, orderID: orderID?.rawValue, decision: .event, reason: reason,
-            channel: channel.rawValue, details: json))
+        return AuditDraft(kind: kind, actor: actor, orderID: orderID?.rawValue, decision: .event, reason: reason, channel: channel.rawValue, details: json)
     }
 
     // MARK: Checkpoints
@@ -173,11 +225,16 @@ public final class AuditLog: Sendable {
     /// - Throws: ``BuyerGuardError/Code/auditUnavailable`` without a signing key (a log opened for reading).
     @discardableResult
     public func checkpoint() async throws -> AuditCheckpoint {
+        try await checkpoint(at: clock.now)
+    }
+
+    /// A checkpoint dated `now` (a synthetic log's writer dates it by its own entries).
+    @discardableResult
+    package func checkpoint(at now: Date) async throws -> AuditCheckpoint {
         guard let signer else {
             throw BuyerGuardError(.auditUnavailable, "this log was opened for reading; checkpoints need the vault's signing key")
         }
         let logID = self.logID
-        let now = clock.now
         let checkpoint: AuditCheckpoint = try await database.writeWithoutTransaction { db in
             var result: AuditCheckpoint?
             try db.inTransaction(.immediate) {
@@ -200,7 +257,20 @@ public final class AuditLog: Sendable {
         lastCheckpoint.withLock { state in
             if checkpoint.entryCount >= state.count { state = (checkpoint.entryCount, checkpoint.timeMillis) }
         }
+        await onCheckpoint?(checkpoint)
         return checkpoint
+    }
+
+    /// The stored hash of entry `sequence` (hex), or `nil` if the log has no such entry.
+    func entryHash(at sequence: Int64) throws -> String? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT hash FROM entries WHERE seq = ?", arguments: [sequence]).map { [UInt8]($0).hexString }
+        }
+    }
+
+    /// Entries in the log (the highest sequence number), read on the caller's thread.
+    func headSequence() throws -> Int64 {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entries") ?? 0 }
     }
 
     /// The public key that signs this log's checkpoints (hex), as the vault holds it.

@@ -80,6 +80,9 @@ extension AuditLog {
             }
 
             try walkChain(report: &report, checkpoints: checkpoints, external: external)
+            report.problems += try Self.missingCheckpoints(db, stored: checkpoints.values.sorted { $0.entryCount < $1.entryCount },
+                                                           entries: report.entries)
+            report.problems.sort { $0.sequence < $1.sequence }
             report.checkpointsVerified = checkpoints.count + (external == nil ? 0 : 1)
             let lastSigned = checkpoints.keys.max() ?? 0
             if report.entries > lastSigned {
@@ -87,6 +90,37 @@ extension AuditLog {
             }
         }
         return report
+    }
+
+    /// Entries more than this past where the log's own writer must have checkpointed (a batch of
+    /// other processes' entries, a writer killed between its commit and its checkpoint) are allowed.
+    static let checkpointSlack: Int64 = 1000
+
+    /// Where checkpoints the log must have made are absent: the writer signs the log every
+    /// ``checkpointInterval`` entries and on the first entry a day after its last checkpoint, so a
+    /// long stretch with none, or a day-later entry with none soon after it, means checkpoints were
+    /// deleted (which also hides a rewrite of what they signed).
+    static func missingCheckpoints(_ db: Database, stored: [AuditCheckpoint], entries: Int64) throws -> [AuditVerification.Problem] {
+        guard entries > 0, let firstTime = try Int64.fetchOne(db, sql: "SELECT time_ms FROM entries ORDER BY seq LIMIT 1") else { return [] }
+        var problems: [AuditVerification.Problem] = []
+        var previous = (count: Int64(0), time: firstTime)
+        let dayLater = Int64(checkpointAge * 1000) + 3_600_000  // an hour of slack on the writer's day
+        for next in stored.map(Optional.some) + [nil] {
+            let end = min(next?.entryCount ?? entries, entries)
+            if end - previous.count > 2 * checkpointInterval {
+                problems.append(.init(
+                    code: "checkpoint-missing", sequence: previous.count + 1,
+                    message: "entries \(previous.count + 1)-\(end) (\(end - previous.count)) have no checkpoint, though the log signs itself every \(checkpointInterval) entries: checkpoints were deleted"))
+            } else if let late = try Int64.fetchOne(
+                db, sql: "SELECT seq FROM entries WHERE time_ms >= ? AND seq > ? ORDER BY time_ms LIMIT 1",
+                arguments: [previous.time + dayLater, previous.count]), late <= end, end - late > checkpointSlack {
+                problems.append(.init(
+                    code: "checkpoint-missing", sequence: late,
+                    message: "entry \(late) came more than a day after the checkpoint at entry \(previous.count), but no checkpoint follows it within \(checkpointSlack) entries: checkpoints were deleted"))
+            }
+            if let next { previous = (next.entryCount, next.timeMillis) }
+        }
+        return problems
     }
 
     /// Recomputes every entry's hash from the raw column bytes, in two halves on two threads.

@@ -92,7 +92,7 @@ extension Vault {
         case .tabSeparated:
             summary = try await importReport(from: url, options: options, size: size, progress: progress)
         }
-        try await auditLog.recordEvent("import", actor: options.actor, channel: .import, details: [
+        try await auditLog.recordEvent(.ordersImported, actor: options.actor, channel: .import, details: [
             "file": url.lastPathComponent, "format": summary.format, "rows-read": "\(summary.rowsRead)",
             "rows-rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
             "orders-updated": "\(summary.stored.ordersUpdated)", "orders-unchanged": "\(summary.stored.ordersUnchanged)",
@@ -203,11 +203,11 @@ extension Vault {
                                keep: options.maximumRejectedRowsKept)
             }
             if batch.count >= min(options.batchSize, Self.jsonBatchSize) {
-                summary.stored.add(try await store(batch))
+                summary.stored.add(try await write(try prepare(batch)))
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { summary.stored.add(try await store(batch)) }
+        if !batch.isEmpty { summary.stored.add(try await write(try prepare(batch))) }
         summary.ordersSkipped = summary.rowsRejected
         return summary
     }
@@ -245,10 +245,10 @@ extension Vault {
                 batch.removeAll(keepingCapacity: true)
             }
         } afterChunk: {
-            for pending in pendingWrites { summary.stored.add(try await self.store(pending)) }
+            for pending in pendingWrites { summary.stored.add(try await self.write(try self.prepare(pending))) }
             pendingWrites.removeAll()
         }
-        if !batch.isEmpty { summary.stored.add(try await store(batch)) }
+        if !batch.isEmpty { summary.stored.add(try await write(try prepare(batch))) }
         summary.ordersSkipped = summary.rowsRejected
         return summary
     }

@@ -85,7 +85,7 @@ extension Vault {
             return count
         }
         replaceSchedule(schedule)
-        try await auditLog.recordEvent("master-key-rewrapped", actor: actor, channel: .rotation, details: ["data-keys": "\(rewrapped)"])
+        try await auditLog.recordEvent(.masterKeyRewrapped, actor: actor, channel: .rotation, details: ["data-keys": "\(rewrapped)"])
         try await checkpoint()  // the old wrappings leave the WAL too
     }
 }

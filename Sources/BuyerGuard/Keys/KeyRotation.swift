@@ -78,7 +78,7 @@ extension Vault {
             return versions
         }
         try reloadKeys()
-        try await auditLog.recordEvent("key-rotation-started", actor: actor, channel: .rotation,
+        try await auditLog.recordEvent(.keyRotationStarted, actor: actor, channel: .rotation,
                                        details: versions.mapValues { "v\($0)" })
         return try await continueRotation(actor: actor, batchSize: batchSize, pause: pause, progress: progress)
     }
@@ -150,7 +150,7 @@ extension Vault {
         let finished = state.summary
         try await database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name = 'rotation'") }
         logger.debug("rotation re-encrypted its rows", metadata: ["longest-lock-hold-ms": "\(longestHold / .milliseconds(1))"])
-        try await auditLog.recordEvent("key-rotation-finished", actor: actor, channel: .rotation, details: [
+        try await auditLog.recordEvent(.keyRotationFinished, actor: actor, channel: .rotation, details: [
             "values-resealed": "\(finished.valuesResealed)", "index-entries-rebuilt": "\(finished.indexEntriesRebuilt)",
             "passes": "\(finished.passes)",
         ])
@@ -186,7 +186,7 @@ extension Vault {
             try Vault.bumpKeysGeneration(db)
         }
         try reloadKeys()
-        try await auditLog.recordEvent("key-retired", actor: actor, channel: .rotation, details: ["key": "\(key.rawValue) v\(version)"])
+        try await auditLog.recordEvent(.keyRetired, actor: actor, channel: .rotation, details: ["key": "\(key.rawValue) v\(version)"])
         try await checkpoint()
     }
 

@@ -50,7 +50,7 @@ extension AuditLog {
                     fieldsReleased: ["recipient-name", "address-line-1", "city"], decision: .granted, channel: "library",
                     requestID: "r-\(written + index)", orderStatus: "unshipped", daysSincePurchase: 1)
             }
-            _ = try await AuditBatchWriter(database: database.pool, clock: clock).write(drafts)
+            try await appendCheckpointed(drafts)
             written += size
         }
     }
@@ -79,6 +79,24 @@ package struct SyntheticAuditEntry: Sendable {
 extension AuditLog {
     /// Appends `entries`, chained and hashed like any others, in one transaction.
     package func appendSynthetic(_ entries: [SyntheticAuditEntry]) async throws {
-        _ = try await AuditBatchWriter(database: database.pool, clock: clock).write(entries.map(\.draft))
+        try await appendCheckpointed(entries.map(\.draft))
+    }
+
+    /// Appends in transactions that end where the log's own writer would checkpoint (every
+    /// ``checkpointInterval`` entries), and checkpoints there, dated by the last entry: a synthetic
+    /// log looks like one the library wrote, to the verifier and the scanner.
+    private func appendCheckpointed(_ drafts: [AuditDraft]) async throws {
+        let writer = AuditBatchWriter(database: database.pool, clock: clock)
+        var start = drafts.startIndex
+        while start < drafts.endIndex {
+            let signed = lastCheckpoint.withLock { $0.count }
+            let room = Int(max(1, Self.checkpointInterval - (try headSequence() - signed)))
+            let end = min(drafts.endIndex, start + room)
+            let written = try await writer.write(Array(drafts[start..<end]))
+            if let last = written.last, last.sequence - signed >= Self.checkpointInterval {
+                try await checkpoint(at: last.time)
+            }
+            start = end
+        }
     }
 }

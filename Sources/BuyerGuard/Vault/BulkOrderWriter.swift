@@ -35,6 +35,7 @@ final class BulkOrderWriter: Sendable {
     func write(_ prepared: [PreparedOrder], now: Date) async throws -> StoreSummary {
         let sealer = makeSealer
         do {
+            defer { commitWhenIdle() }
             return try await queue.writeWithoutTransaction { db in
                 let writer = OrderWriter(sealer: sealer(), now: now)
                 var summary = StoreSummary()
@@ -63,6 +64,22 @@ final class BulkOrderWriter: Sendable {
             }
         } catch let error as DatabaseError {
             throw BuyerGuardError(database: error, file: file, busyTimeout: busyTimeout, doing: "store \(prepared.count) orders")
+        }
+    }
+
+    /// The transaction stays open between two writes (the next chunk is sealed meanwhile), but not
+    /// while nothing is written: if the budget runs out before the next write comes (a slow or
+    /// starved sealing pass), the open transaction is committed then.
+    private func commitWhenIdle() {
+        guard let started = hold.withLock({ $0.started }) else { return }
+        let deadline = started + WriteLock.holdBudget
+        Task { [self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            try? await queue.writeWithoutTransaction { db in
+                guard db.isInsideTransaction, self.hold.withLock({ $0.started == started }) else { return }
+                try db.commit()
+                self.hold.withLock { $0.end() }
+            }
         }
     }
 

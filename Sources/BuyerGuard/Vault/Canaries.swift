@@ -24,11 +24,12 @@ extension Vault {
             // A decoy must never overwrite a real order (one chance in ten million a draw).
             if try accessState(for: order.id) == nil, !orders.contains(where: { $0.id == order.id }) { orders.append(order) }
         }
-        let summary = try await store(orders)
+        // Written without an `orders-stored` event: its order ids would tell which orders are decoys.
+        let summary = try await write(try prepare(orders))
         guard summary.ordersInserted == orders.count else {
             throw BuyerGuardError(.storage, "only \(summary.ordersInserted) of \(count) canaries were stored; run the command again")
         }
-        try await auditLog.recordEvent("canaries-planted", actor: actor, channel: .library, details: ["count": "\(count)"])
+        try await auditLog.recordEvent(.canariesPlanted, actor: actor, channel: .library, details: ["count": "\(count)"])
         return orders.map(\.id)
     }
 

@@ -33,7 +33,7 @@ public enum OrderEvent: Sendable, Equatable {
     }
 
     /// The audit log's name for it: `order-shipped`, `order-delivered`, ...
-    public var auditKind: String { "order-\(status.rawValue)" }
+    public var auditKind: String { AuditEventKind(self).rawValue }
 }
 
 extension Vault {
@@ -63,6 +63,6 @@ extension Vault {
         details["tracking-number"] = tracking
         if case .refunded(_, let reason) = event { details["reason"] = reason }
         if case .cancelled(_, let reason) = event { details["reason"] = reason }
-        try await auditLog.recordEvent(event.auditKind, actor: actor, orderID: orderID, channel: channel, details: details)
+        try await auditLog.recordEvent(AuditEventKind(event), actor: actor, orderID: orderID, channel: channel, details: details)
     }
 }

@@ -14,6 +14,13 @@ public struct StoreSummary: Sendable, Equatable, Codable {
     public var buyersInserted = 0
     /// Item lines inserted or changed.
     public var itemsWritten = 0
+    /// The ids of updated orders, when the writer was asked to keep them (``Vault/store(_:actor:)``
+    /// logs them: an address overwritten is what an auditor looks for). Not part of the JSON form.
+    var updatedOrderIDs: [String] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case ordersInserted, ordersUpdated, ordersUnchanged, buyersInserted, itemsWritten
+    }
 
     /// An empty summary.
     public init() {}
@@ -25,6 +32,7 @@ public struct StoreSummary: Sendable, Equatable, Codable {
         ordersUnchanged += other.ordersUnchanged
         buyersInserted += other.buyersInserted
         itemsWritten += other.itemsWritten
+        updatedOrderIDs += other.updatedOrderIDs
     }
 }
 
@@ -81,6 +89,8 @@ struct OrderSealer {
 struct OrderWriter {
     let sealer: OrderSealer
     let now: Date
+    /// Whether to keep the ids of updated orders in the summary.
+    var keepsUpdatedIDs = false
 
     func write(_ orders: some Collection<PreparedOrder>, in db: Database) throws -> StoreSummary {
         var summary = StoreSummary()
@@ -141,7 +151,12 @@ struct OrderWriter {
                 try refreshItemCount(of: order, rowID: rowID, in: db)
                 changed = changed || itemsChanged > 0 || db.changesCount > 0
             }
-            if changed { summary.ordersUpdated += 1 } else { summary.ordersUnchanged += 1 }
+            if changed {
+                summary.ordersUpdated += 1
+                if keepsUpdatedIDs { summary.updatedOrderIDs.append(order.id.rawValue) }
+            } else {
+                summary.ordersUnchanged += 1
+            }
         } else if itemsChanged > 0 && order.items.count != itemsChanged {
             try refreshItemCount(of: order, rowID: rowID, in: db)  // duplicate item ids within one order
         }

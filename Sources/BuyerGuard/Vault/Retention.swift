@@ -54,7 +54,7 @@ extension Vault {
         let removed = try await removePII(where: condition, reason: "retention", at: now)
         summary.orders = removed.orders
         summary.buyers = removed.buyers
-        try await auditLog.recordEvent("purge", actor: actor, channel: .purge, details: [
+        try await auditLog.recordEvent(.purge, actor: actor, channel: .purge, details: [
             "orders": "\(summary.orders)", "buyers": "\(summary.buyers)", "orders-without-dates": "\(summary.ordersWithoutDates)",
             "retention-days-after-delivery": "\(Int(policy.retentionAfterDelivery / 86_400))",
             "retention-days-without-delivery": "\(Int(policy.retentionWithoutDelivery / 86_400))",
@@ -69,6 +69,7 @@ extension Vault {
     ///
     /// - Throws: ``BuyerGuardError/Code/orderNotFound`` when no such buyer or order exists.
     public func erase(buyerEmail: String? = nil, orderID: OrderID? = nil, actor: String) async throws -> RemovalSummary {
+        try AuditText.requirePrintable(actor, as: "actor")
         let indexes = try buyerEmail.map { try indexer.allIndexes(email: $0) }
         let buyerID: Int64? = try await database.read { db in
             if let indexes {
@@ -83,6 +84,8 @@ extension Vault {
             return nil
         }
         guard let buyerID else {
+            try await auditLog.recordEvent(.eraseFoundNothing, actor: actor, orderID: buyerEmail == nil ? orderID : nil, channel: .erase,
+                                           details: ["by": buyerEmail != nil ? "email" : "order"])
             throw BuyerGuardError(.orderNotFound, buyerEmail != nil ? "no buyer with that email in the vault" : "no such order in the vault")
         }
         let orderIDs = try await database.read { db in
@@ -92,7 +95,7 @@ extension Vault {
                                           alsoBuyer: buyerID)
         var summary = RemovalSummary(orders: removed.orders, buyers: removed.buyers, orderIDs: orderIDs)
         summary.dryRun = false
-        try await auditLog.recordEvent("erase", actor: actor, channel: .erase, details: [
+        try await auditLog.recordEvent(.erase, actor: actor, channel: .erase, details: [
             "orders": orderIDs.joined(separator: ","), "buyer": pseudonym(buyerUID: try await buyerUID(buyerID)),
         ])
         try await checkpoint()

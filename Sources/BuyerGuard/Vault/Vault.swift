@@ -32,7 +32,7 @@ public struct VaultConfiguration: Sendable {
 ///
 /// ```swift
 /// let vault = try await Vault.create(at: folder, keyProvider: KeyFileProvider(path: keyPath), logger: logger)
-/// try await vault.store([order])
+/// try await vault.store([order], actor: "order-sync")
 /// ```
 ///
 /// `Vault` is safe to share between tasks, and several processes may open the same folder.
@@ -156,12 +156,14 @@ public final class Vault: Sendable {
             throw error
         }
         logger.info("created vault", metadata: ["vault": "\(folder.path)", "vault-id": "\(vaultID.hexString)"])
-        let vault = try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger)
-        try await vault.auditLog.recordEvent("vault-created", actor: "buyerguard", details: [
+        let vault = try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger,
+                                   creatingLog: true)
+        try await vault.auditLog.recordEvent(.vaultCreated, actor: "buyerguard", details: [
             "vault-id": vaultID.hexString,
             "keys": KeyRole.allCases.map { "\($0.rawValue) v1" }.joined(separator: ", "),
             "signing-public-key": vault.auditLog.signingPublicKey ?? "",
         ])
+        try await vault.auditLog.checkpoint()  // the vault's first mark of its log
         return vault
     }
 
@@ -169,12 +171,21 @@ public final class Vault: Sendable {
     ///
     /// - Throws: ``BuyerGuardError/Code/vaultNotFound``; ``BuyerGuardError/Code/wrongMasterKey``
     ///   if the key is not this vault's (nothing is read or changed); ``BuyerGuardError/Code/storage``.
+    ///   ``BuyerGuardError/Code/auditTampered`` if its audit log is missing, another vault's, shorter
+    ///   than the vault saw it, or rewritten (see `docs/threat-model.md`).
     public static func open(
         at folder: URL,
         keyProvider: some KeyProvider,
         configuration: VaultConfiguration = VaultConfiguration(),
         clock: any BuyerGuardClock = SystemClock(),
         logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> Vault {
+        try await open(at: folder, keyProvider: keyProvider, configuration: configuration, clock: clock, logger: logger, creatingLog: false)
+    }
+
+    private static func open(
+        at folder: URL, keyProvider: some KeyProvider, configuration: VaultConfiguration, clock: any BuyerGuardClock,
+        logger: Logger, creatingLog: Bool
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
         let url = databaseURL(in: folder)
@@ -223,13 +234,27 @@ public final class Vault: Sendable {
                         arguments: [key.role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
                 }
             }
-            return try await open(at: folder, keyProvider: master, configuration: configuration, clock: clock, logger: logger)
+            return try await open(at: folder, keyProvider: master, configuration: configuration, clock: clock, logger: logger,
+                                  creatingLog: creatingLog)
         }
         let ring = try KeyRing(keys: keys, primaries: primaries)
         let signing = try Ed25519.keyPair(seed: ring.primary(.auditSigning).secret)
+        let marks = pool
         let audit = try AuditLog.open(
             folder: folder, vaultID: vaultID.hexString, signer: AuditSigner(secretKey: signing.secretKey, publicKey: signing.publicKey),
-            settings: configuration, clock: clock, logger: logger)
+            settings: configuration, clock: clock, logger: logger, creating: creatingLog,
+            onCheckpoint: { checkpoint in
+                do { try await AuditLogMark.raise(to: checkpoint, in: marks) } catch {
+                    logger.warning("could not record the audit log's checkpoint in the vault", metadata: ["error": "\(error)"])
+                }
+            })
+        if creatingLog {
+            try AuditLogMark.recordLogID(audit.logID, in: pool)
+        } else if try AuditLogMark.check(audit, against: pool) {
+            // A vault from before it kept a record of its log: adopt the log it has, as it is now.
+            try AuditLogMark.recordLogID(audit.logID, in: pool)
+            try await audit.checkpoint()
+        }
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
         return Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
                      audit: audit, clock: clock, logger: logger)
@@ -316,14 +341,30 @@ public final class Vault: Sendable {
 
     // MARK: Storing
 
-    /// Stores or updates orders and their buyers in one transaction: all of them or none.
+    /// Stores or updates orders and their buyers in one transaction: all of them or none, and logs
+    /// an `orders-stored` event naming `actor`, the counts and the ids of the orders it changed.
     ///
     /// Re-storing an order that is already there unchanged writes nothing. Reports can move an
     /// order's status forward, never back. An order whose PII was removed is not refilled.
+    ///
+    /// - Parameter actor: who stores them, as the app authenticated them (a staff login, a service).
     @discardableResult
-    public func store(_ orders: [MarketplaceOrder]) async throws -> StoreSummary {
-        try await write(try prepare(orders))
+    public func store(_ orders: [MarketplaceOrder], actor: String) async throws -> StoreSummary {
+        try AuditText.requirePrintable(actor, as: "actor")
+        let summary = try await write(try prepare(orders), keepingUpdatedIDs: true)
+        let shown = summary.updatedOrderIDs.prefix(Self.updatedIDsLogged)
+        var details = [
+            "orders": "\(orders.count)", "orders-new": "\(summary.ordersInserted)", "orders-updated": "\(summary.ordersUpdated)",
+            "orders-unchanged": "\(summary.ordersUnchanged)",
+        ]
+        if !shown.isEmpty { details["updated"] = shown.joined(separator: ",") }
+        if summary.updatedOrderIDs.count > shown.count { details["updated-not-listed"] = "\(summary.updatedOrderIDs.count - shown.count)" }
+        try await auditLog.recordEvent(.ordersStored, actor: actor, orderID: orders.count == 1 ? orders[0].id : nil, details: details)
+        return summary
     }
+
+    /// Updated order ids named in one `orders-stored` event.
+    static let updatedIDsLogged = 1000
 
     /// Seals orders ahead of their write: CPU work that needs no database lock.
     func prepare(_ orders: [MarketplaceOrder]) throws -> [PreparedOrder] {
@@ -350,17 +391,18 @@ public final class Vault: Sendable {
     }
 
     /// Writes prepared orders in one transaction.
-    func write(_ prepared: [PreparedOrder]) async throws -> StoreSummary {
+    func write(_ prepared: [PreparedOrder], keepingUpdatedIDs: Bool = false) async throws -> StoreSummary {
         let (cipher, indexer, now) = (cipher, indexer, clock.now)
         return try await database.write { db in
-            try OrderWriter(sealer: OrderSealer(cipher: cipher, indexer: indexer), now: now).write(prepared, in: db)
+            try OrderWriter(sealer: OrderSealer(cipher: cipher, indexer: indexer), now: now, keepsUpdatedIDs: keepingUpdatedIDs)
+                .write(prepared, in: db)
         }
     }
 
-    /// Stores or updates one order.
+    /// Stores or updates one order, logged like ``store(_:actor:)``.
     @discardableResult
-    public func store(_ order: MarketplaceOrder) async throws -> StoreSummary {
-        try await store([order])
+    public func store(_ order: MarketplaceOrder, actor: String) async throws -> StoreSummary {
+        try await store([order], actor: actor)
     }
 
     // MARK: Status

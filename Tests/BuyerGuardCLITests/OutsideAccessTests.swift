@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// What an app that depends on BuyerGuard can reach: its public API, and nothing that bypasses
+/// the broker or writes the log. Each probe is type-checked by `swiftc` against the modules of
+/// this build, as a separate module would be (no `-package-name`, so `package` symbols are out of
+/// reach, and `@_spi` is no longer an escape hatch).
+@Suite struct OutsideAccessTests {
+    static let build = CLITests.binary.resolvingSymlinksInPath().deletingLastPathComponent()
+    static let scratch = build.deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Type-checks `source`; returns the compiler's status and output.
+    static func typecheck(_ source: String) throws -> (status: Int32, output: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-probe-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("probe.swift")
+        try Data(source.utf8).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "swiftc", "-typecheck", "-swift-version", "6", "-I", build.appendingPathComponent("Modules").path,
+            "-Xcc", "-fmodule-map-file=" + root.appendingPathComponent("Sources/CSodium/module.modulemap").path,
+            "-Xcc", "-fmodule-map-file=" + scratch.appendingPathComponent("checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap").path,
+            file.path,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test func thePublicAPICompilesFromOutside() throws {
+        let result = try Self.typecheck("""
+            import BuyerGuard
+            func serve(_ vault: Vault, _ order: OrderID) async throws -> Int {
+                try await AccessBroker(vault: vault).withAccess(AccessRequest(actor: "a", purpose: .shipping, orderID: order)) { $0.fields.count }
+            }
+            """)
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test(arguments: [
+        ("import BuyerGuard\nfunc f(_ v: Vault, _ o: OrderID) async throws { _ = try await v.readShippingFieldsWithoutBroker(o) }", "readShippingFieldsWithoutBroker"),
+        ("@_spi(Benchmarks) import BuyerGuard\nfunc f(_ v: Vault, _ o: OrderID) async throws { _ = try await v.readShippingFieldsWithoutBroker(o) }", "readShippingFieldsWithoutBroker"),
+        ("import BuyerGuard\nfunc f(_ l: AuditLog) async throws { try await l.appendSyntheticEntries(10) }", "appendSyntheticEntries"),
+        ("import BuyerGuard\nfunc f(_ l: AuditLog) async throws { try await l.appendSynthetic([]) }", "appendSynthetic"),
+        ("import BuyerGuard\nimport Foundation\nlet e = SyntheticAuditEntry(time: Date(), actor: \"x\", decision: .granted)", "SyntheticAuditEntry"),
+        ("import BuyerGuard\nfunc f(_ l: AuditLog) async throws { try await l.recordEvent(.messageSent, actor: \"x\") }", "recordEvent"),
+        ("import BuyerGuard\nlet p = try FieldSealingProbe()", "FieldSealingProbe"),
+        ("import BuyerGuardTesting\nimport BuyerGuard\nfunc f(_ l: AuditLog) async throws { _ = try await SellerSimulation().writeSynthetic(into: l) }", "writeSynthetic"),
+    ])
+    func doorsAroundTheBrokerAreOutOfReach(source: String, symbol: String) throws {
+        let result = try Self.typecheck(source)
+        #expect(result.status != 0, "an outside module could use \(symbol)")
+        #expect(result.output.contains(symbol), "\(result.output)")
+    }
+}
