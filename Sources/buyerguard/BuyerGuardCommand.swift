@@ -12,7 +12,7 @@ struct BuyerGuardCommand: AsyncParsableCommand {
             BUYERGUARD_MASTER_KEY (master key as hex or base64), BUYERGUARD_PASSPHRASE (with --passphrase), \
             BUYERGUARD_POLICY (access policy file).
             Exit codes: 0 ok; 1 failure; 2 done, but some input rows were rejected; 3 wrong master key; \
-            4 key file readable by others; 5 audit log tampered; 6 access denied or message refused; 7 audit log unavailable; 8 audit scan findings; \
+            4 key file readable by others; 5 audit log or vault tampered; 6 access denied or message refused; 7 audit log unavailable; 8 audit scan findings; \
             64 usage; 65 input is not an order file; 66 vault, order or file not found; \
             73 refusing to overwrite; 74 I/O or database error; 75 database busy (nothing changed, try again).
             """,

@@ -31,7 +31,7 @@ enum ExitStatus: Int32 {
         case .insecureKeyFile: .insecureKeyFile
         case .malformedInput, .invalidOrderID, .corruptCiphertext, .unsupportedFormat: .dataError
         case .vaultNotFound, .inputNotFound, .orderNotFound: .notFound
-        case .auditTampered: .auditTampered
+        case .auditTampered, .vaultTampered: .auditTampered
         case .accessDenied: .accessDenied
         case .auditUnavailable: .auditUnavailable
         case .alreadyExists: .cannotCreate

@@ -71,4 +71,23 @@ import Testing
         let text = try fixture.entries().map { "\($0)" }.joined()
         #expect(!text.contains("nobody@example.com") && !text.contains(BrokerFixture.emailA))
     }
+
+    /// Someone who can write vault.sqlite but has no key points order A at buyer B's row: the
+    /// access must not release B's email and name for A.
+    @Test func aRepointedBuyerFailsClosed() async throws {
+        let fixture = try await BrokerFixture.make()
+        guard case .success = try await fixture.attempt(fixture.request(.orderMessaging(.shipmentDelay))) else {
+            Issue.record("the intact order was refused"); return
+        }
+        try await fixture.vault.database.write { db in
+            try db.execute(sql: """
+                UPDATE orders SET buyer_id = (SELECT buyer_id FROM orders WHERE order_id = ?) WHERE order_id = ?
+                """, arguments: [BrokerFixture.orderB.rawValue, BrokerFixture.orderA.rawValue])
+        }
+        let result = try await fixture.attempt(fixture.request(.orderMessaging(.shipmentDelay)))
+        guard case .failure(let error) = result else { Issue.record("released another buyer's data: \(result)"); return }
+        #expect(error.code == .vaultTampered)
+        let last = try #require(try fixture.entries().last)
+        #expect(last.decision == .failed && last.reason == "buyer-link-invalid" && last.fieldsReleased.isEmpty)
+    }
 }

@@ -428,16 +428,20 @@ import Testing
         }
         var duringImport = 0
         var number = 0
+        var longest = Duration.zero
         while !writing.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         // Write until the import is done: every store must get the lock within its 2 s.
         while true {
             let stillImporting = !finished.withLock { $0 }
+            let started = ContinuousClock.now
             try await app.store(try .sample(String(format: "409-%07d-0000000", number)), actor: "test")
+            longest = max(longest, ContinuousClock.now - started)
             number += 1
             if stillImporting { duringImport += 1 } else { break }
             if number > 100_000 { break }
         }
         let summary = try await importing.value
+        print("app stores during the import: \(duringImport), longest store call (lock wait and scheduling) \(longest)")  // not asserted
         #expect(summary.stored.ordersInserted == 30_000)
         #expect(duringImport > 0)
         #expect(try await test.vault.statistics().orders == 30_000 + number)

@@ -110,6 +110,16 @@ public final class AccessBroker: Sendable {
             daysSincePurchase: state?.purchased.map { Self.days(from: $0, to: now) },
             daysSinceDelivery: state?.delivered.map { Self.days(from: $0, to: now) })
 
+        if let state, !(try OrderBuyerLink.isValid(state.buyerLink, orderID: request.orderID.rawValue, buyerUID: state.buyerUID, keyRing: vault.keyRing)) {
+            // Someone re-pointed the order at another buyer's row (or forged the row): fail closed.
+            draft.decision = .failed
+            draft.reason = "buyer-link-invalid"
+            _ = try await vault.auditLog.append(draft)
+            throw BuyerGuardError(
+                .vaultTampered,
+                "order \(request.orderID)'s link to its buyer does not verify: \(Vault.databaseFileName) was altered outside BuyerGuard; nothing was released",
+                location: vault.folder.path)
+        }
         if let reason = try decide(request, state: state, role: role, now: now) {
             draft.reason = reason.rawValue
             _ = try await vault.auditLog.append(draft)
@@ -171,6 +181,8 @@ struct OrderAccessState: Sendable {
     var delivered: Date?
     var piiRemoved: Bool
     var sealed: [ContactField: Data?]
+    /// The stored ``OrderBuyerLink`` of the order and its buyer.
+    var buyerLink: Data?
 }
 
 extension Vault {
@@ -178,7 +190,7 @@ extension Vault {
         let columns = ContactField.orderLevel.map { "orders.\($0.column)" } + ContactField.buyerLevel.map { "buyers.\($0.column)" }
         let sql = """
             SELECT buyers.uid, buyers.email_index, orders.status, orders.purchase_date, orders.delivered_at, orders.pii_removed_at,
-                \(columns.joined(separator: ", "))
+                \(columns.joined(separator: ", ")), orders.buyer_link
             FROM orders JOIN buyers ON buyers.id = orders.buyer_id WHERE orders.order_id = ?
             """
         do {
@@ -199,7 +211,8 @@ extension Vault {
                     state = OrderAccessState(
                         buyerUID: [UInt8](directBlob(statement, 0) ?? Data()), emailIndex: directBlob(statement, 1),
                         status: OrderStatus(rawValue: status) ?? .pending, purchased: date(3), delivered: date(4),
-                        piiRemoved: sqlite3_column_type(statement, 5) != SQLITE_NULL, sealed: sealed)
+                        piiRemoved: sqlite3_column_type(statement, 5) != SQLITE_NULL, sealed: sealed,
+                        buyerLink: directBlob(statement, Int32(6 + ContactField.orderLevel.count + ContactField.buyerLevel.count)))
                 }
                 return state
             }

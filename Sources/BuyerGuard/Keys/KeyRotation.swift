@@ -135,7 +135,8 @@ extension Vault {
                     done += rows
                     progress(RotationProgress(rowsDone: done, rowsTotal: total))
                     if complete { break }
-                    try await Task.sleep(for: WriteLock.yield + pause)
+                    await WriteLock.letWaitersIn(database.url)
+                    if pause > .zero { try await Task.sleep(for: pause) }
                 }
             }
             // Processes that still had the old key may have written behind the cursor: check, and

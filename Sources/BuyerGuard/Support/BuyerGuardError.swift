@@ -28,6 +28,9 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
         public static let auditUnavailable = Code("audit-unavailable")
         /// The audit log failed verification: an entry was altered, removed, reordered or the log was cut short.
         public static let auditTampered = Code("audit-tampered")
+        /// The vault's database was altered outside BuyerGuard (an order re-pointed at another
+        /// buyer, key rows removed): what depends on it fails closed.
+        public static let vaultTampered = Code("vault-tampered")
         /// The broker refused a request (the audit log says why).
         public static let accessDenied = Code("access-denied")
         /// No such order in the vault.

@@ -52,7 +52,7 @@ final class BulkOrderWriter: Sendable {
                         if self.hold.withLock({ $0.isSpent }) {
                             try db.commit()
                             self.hold.withLock { $0.end() }
-                            usleep(UInt32(WriteLock.yield / .microseconds(1)))
+                            WriteLock.letWaitersInBlocking(self.file)
                         }
                     }
                     return summary
@@ -70,12 +70,15 @@ final class BulkOrderWriter: Sendable {
     /// The transaction stays open between two writes (the next chunk is sealed meanwhile), but not
     /// while nothing is written: if the budget runs out before the next write comes (a slow or
     /// starved sealing pass), the open transaction is committed then.
+    ///
+    /// The deadline runs on a Dispatch thread, not in the task pool: when the pool's threads are
+    /// all busy (the sealing itself, the app's own tasks), a task would wake too late.
     private func commitWhenIdle() {
         guard let started = hold.withLock({ $0.started }) else { return }
-        let deadline = started + WriteLock.holdBudget
-        Task { [self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            try? await queue.writeWithoutTransaction { db in
+        let remaining = WriteLock.holdBudget - (ContinuousClock.now - started)
+        let microseconds = max(0, Int(remaining / .microseconds(1)))
+        DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds(microseconds)) { [self] in
+            try? queue.writeWithoutTransaction { db in
                 guard db.isInsideTransaction, self.hold.withLock({ $0.started == started }) else { return }
                 try db.commit()
                 self.hold.withLock { $0.end() }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One SQLite file of a vault folder (`vault.sqlite` or `audit.sqlite`), as BuyerGuard uses it:
 /// every database error comes out as a ``BuyerGuardError`` that names the file, and a writer
@@ -67,47 +68,102 @@ extension BuyerGuardError {
 /// How BuyerGuard shares SQLite's single write lock between long jobs (import, rotation, purge,
 /// erasure) and everyone else (the app's broker and stores, the CLI's order commands).
 ///
-/// A long job commits once a transaction has held the lock for ``holdBudget``, then pauses for
-/// ``yield`` before it takes the lock again. Every BuyerGuard connection that finds the lock taken
-/// polls for it every millisecond (SQLite's own busy handler backs off to 100 ms, and would lose
-/// the race for the lock against a job that takes it straight back). So another writer waits at
-/// most about one budget, at any load and any vault size, instead of a whole batch.
+/// A long job commits once a transaction has held the lock for ``holdBudget``. Then, before it
+/// takes the lock again, it lets every waiting writer in first: a writer that finds the lock taken
+/// holds a shared `flock` on the database's `-waiters` file until its own transaction ends, and
+/// the job waits until it can lock that file exclusively (at most ``waiterBound``). So another
+/// writer waits about one budget, at any load and any vault size; timing alone (a pause after each
+/// commit) is not enough on a loaded machine, where a sleeping waiter can miss every pause.
 enum WriteLock {
     /// How long a long job's transaction may hold the write lock before it commits.
     static let holdBudget: Duration = .milliseconds(200)
-    /// How long a long job leaves the lock free after each commit.
-    static let yield: Duration = .milliseconds(10)
+    /// How long a long job leaves the lock free after each commit even when nobody waits.
+    static let yield: Duration = .milliseconds(2)
+    /// The longest a long job waits for waiting writers to finish before it goes on.
+    static let waiterBound: Duration = .seconds(2)
 
-    /// A busy handler that polls every millisecond until `timeout` has passed.
-    static func busyHandler(timeout: Duration) -> Database.BusyCallback {
-        let limit = timeout
-        return { tries in
-            let started = BusyWait.start(tries: tries)
-            if ContinuousClock.now - started >= limit { return false }
-            usleep(1000)
-            return true
+    static func waitersFile(of database: URL) -> String { database.path + "-waiters" }
+
+    /// Installs, on a connection that writes, the busy handler that polls every millisecond and
+    /// signals its wait, and the observer that ends the signal with the transaction.
+    static func install(on db: Database, timeout: Duration) {
+        guard !db.configuration.readonly, let connection = db.sqliteConnection,
+              let name = sqlite3_db_filename(connection, "main"), name.pointee != 0 else { return }
+        let waiter = LockWaiter(path: waitersFile(of: URL(fileURLWithPath: String(cString: name))), timeout: timeout)
+        db.add(transactionObserver: waiter, extent: .databaseLifetime)
+        sqlite3_busy_handler(connection, { context, tries in
+            Unmanaged<LockWaiter>.fromOpaque(context!).takeUnretainedValue().busy(tries: Int(tries)) ? 1 : 0
+        }, Unmanaged.passUnretained(waiter).toOpaque())
+    }
+
+    /// After a long job's commit: a short pause, then wait (bounded) until no writer signals a wait.
+    static func letWaitersIn(_ database: URL) async {
+        try? await Task.sleep(for: yield)
+        let fd = open(waitersFile(of: database), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let started = ContinuousClock.now
+        while flock(fd, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now - started < waiterBound {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        flock(fd, LOCK_UN)
+    }
+
+    /// ``letWaitersIn(_:)`` for a caller on a database thread.
+    static func letWaitersInBlocking(_ database: URL) {
+        usleep(UInt32(yield / .microseconds(1)))
+        let fd = open(waitersFile(of: database), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let started = ContinuousClock.now
+        while flock(fd, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now - started < waiterBound { usleep(1000) }
+        flock(fd, LOCK_UN)
+    }
+}
+
+/// One writing connection's wait for the lock: polls every millisecond until its timeout, holding
+/// a shared lock on the `-waiters` file from its first busy call until its transaction ends.
+private final class LockWaiter: TransactionObserver, @unchecked Sendable {
+    private let path: String
+    private let timeout: Duration
+    private var fd: Int32 = -1
+    private var signalled = false
+    private var started = ContinuousClock.now
+
+    init(path: String, timeout: Duration) {
+        self.path = path
+        self.timeout = timeout
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// SQLite's busy callback (on the connection's thread): `true` to try again.
+    func busy(tries: Int) -> Bool {
+        if tries == 0 { started = ContinuousClock.now }
+        if !signalled {
+            if fd < 0 { fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+            // Fails only while a job looks for waiters (an instant): then signal on the next try.
+            if fd >= 0, flock(fd, LOCK_SH | LOCK_NB) == 0 { signalled = true }
+        }
+        if ContinuousClock.now - started >= timeout {
+            end()
+            return false
+        }
+        usleep(1000)
+        return true
+    }
+
+    private func end() {
+        if signalled {
+            flock(fd, LOCK_UN)
+            signalled = false
         }
     }
 
-    /// Where one thread's current wait for the lock started. A connection's busy handler runs on the
-    /// thread that uses the connection, and one wait is one run of calls counting up from 0.
-    private enum BusyWait {
-        static func start(tries: Int) -> ContinuousClock.Instant {
-            let key = "buyerguard.busy-wait-start"
-            let dictionary = Thread.current.threadDictionary
-            if tries == 0 || dictionary[key] == nil {
-                let now = ContinuousClock.now
-                dictionary[key] = Box(now)
-                return now
-            }
-            return (dictionary[key] as! Box).instant
-        }
-
-        final class Box {
-            let instant: ContinuousClock.Instant
-            init(_ instant: ContinuousClock.Instant) { self.instant = instant }
-        }
-    }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { end() }
+    func databaseDidRollback(_ db: Database) { end() }
 }
 
 /// A long job's clock for the transaction it holds open: says when the budget is spent, and keeps

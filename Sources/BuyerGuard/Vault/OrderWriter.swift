@@ -112,14 +112,15 @@ struct OrderWriter {
             summary.ordersUnchanged += 1
             return
         }
-        let buyerID = try buyer(for: prepared, in: db, summary: &summary)
+        let (buyerID, buyerUID) = try buyer(for: prepared, in: db, summary: &summary)
+        let link = try OrderBuyerLink.mac(orderID: order.id.rawValue, buyerUID: buyerUID, keyRing: sealer.cipher.keyRing)
 
         // New orders (the common case of an import) take one statement; existing ones are compared.
         var values: [DirectBinding] = [
             .text(order.id.rawValue), .integer(buyerID), DirectBinding(order.marketplace),
             DirectBinding(order.purchaseDate.map(Self.seconds)), DirectBinding(order.paymentsDate.map(Self.seconds)),
             .text(order.status.rawValue), DirectBinding(order.itemCount), DirectBinding(order.shipServiceLevel),
-            .blob(prepared.orderDigest), .integer(timestamp), .integer(timestamp),
+            .blob(prepared.orderDigest), .integer(timestamp), .integer(timestamp), .blob(link),
         ]
         values.reserveCapacity(values.count + prepared.sealedOrderFields.count)
         for sealed in prepared.sealedOrderFields { values.append(DirectBinding(sealed)) }
@@ -131,7 +132,7 @@ struct OrderWriter {
             rowID = db.lastInsertedRowID
             summary.ordersInserted += 1
         } else {
-            (rowID, changed) = try update(prepared, buyerID: buyerID, in: db)
+            (rowID, changed) = try update(prepared, buyerID: buyerID, link: link, in: db)
         }
 
         var itemsChanged = 0
@@ -163,7 +164,7 @@ struct OrderWriter {
     }
 
     /// Brings an existing order up to date; returns its row id and whether anything changed.
-    private func update(_ prepared: PreparedOrder, buyerID: Int64, in db: Database) throws -> (Int64, Bool) {
+    private func update(_ prepared: PreparedOrder, buyerID: Int64, link: Data, in db: Database) throws -> (Int64, Bool) {
         let order = prepared.order
         let timestamp = Int64(now.timeIntervalSince1970)
         guard let existing = try Row.fetchOne(
@@ -186,18 +187,18 @@ struct OrderWriter {
             changed = true
         }
         try db.cachedStatement(sql: """
-            UPDATE orders SET buyer_id = ?, status = ?, marketplace = coalesce(?, marketplace),
+            UPDATE orders SET buyer_id = ?, buyer_link = ?, status = ?, marketplace = coalesce(?, marketplace),
                 purchase_date = coalesce(?, purchase_date), payments_date = coalesce(?, payments_date),
                 ship_service_level = coalesce(?, ship_service_level), updated_at = ?
-            WHERE order_id = ? AND (buyer_id IS NOT ? OR status IS NOT ?
+            WHERE order_id = ? AND (buyer_id IS NOT ? OR buyer_link IS NOT ? OR status IS NOT ?
                 OR (? IS NOT NULL AND marketplace IS NOT ?)
                 OR (? IS NOT NULL AND purchase_date IS NOT ?)
                 OR (? IS NOT NULL AND payments_date IS NOT ?)
                 OR (? IS NOT NULL AND ship_service_level IS NOT ?))
             """).execute(arguments: [
-                buyerID, status.rawValue, order.marketplace, order.purchaseDate.map(Self.seconds),
+                buyerID, link, status.rawValue, order.marketplace, order.purchaseDate.map(Self.seconds),
                 order.paymentsDate.map(Self.seconds), order.shipServiceLevel, timestamp,
-                order.id.rawValue, buyerID, status.rawValue,
+                order.id.rawValue, buyerID, link, status.rawValue,
                 order.marketplace, order.marketplace,
                 order.purchaseDate.map(Self.seconds), order.purchaseDate.map(Self.seconds),
                 order.paymentsDate.map(Self.seconds), order.paymentsDate.map(Self.seconds),
@@ -220,7 +221,7 @@ struct OrderWriter {
 
     /// Finds the order's buyer by the blind index of their email, or makes a new one.
     /// An order without an email gets a buyer of its own (and keeps it on re-import).
-    private func buyer(for prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
+    private func buyer(for prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> (Int64, [UInt8]) {
         let contact = prepared.order.contact
         var found: (id: Int64, uid: Data, digest: Data?)?
         let readBuyer: (SQLiteStatement) -> Void = { statement in
@@ -240,7 +241,7 @@ struct OrderWriter {
                 WHERE orders.order_id = ? AND buyers.email_index IS NULL
                 """).run([.text(prepared.order.id.rawValue)], row: readBuyer)
         }
-        guard let found else { return try insertBuyer(prepared, in: db, summary: &summary) }
+        guard let found else { return (try insertBuyer(prepared, in: db, summary: &summary), prepared.newBuyerUID) }
         let id = found.id
         // A later report may bring a name the first one lacked, or a corrected one: the newest
         // non-empty value wins. Re-sealed here, for the buyer's existing record id.
@@ -260,7 +261,7 @@ struct OrderWriter {
                     ])
             }
         }
-        return id
+        return (id, [UInt8](found.uid))
     }
 
     private func insertBuyer(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
@@ -280,7 +281,7 @@ struct OrderWriter {
 
     private static let insertOrderSQL: String = {
         let columns = ["order_id", "buyer_id", "marketplace", "purchase_date", "payments_date", "status", "item_count",
-                       "ship_service_level", "contact_digest", "created_at", "updated_at"] + ContactField.orderLevel.map(\.column)
+                       "ship_service_level", "contact_digest", "created_at", "updated_at", "buyer_link"] + ContactField.orderLevel.map(\.column)
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (order_id) DO NOTHING"
     }()

@@ -147,7 +147,7 @@ extension Vault {
             buyers += cleared
             longestHold = max(longestHold, held)
             if complete { break }
-            try await Task.sleep(for: WriteLock.yield)
+            await WriteLock.letWaitersIn(database.url)
         }
         if let alsoBuyer {  // an erased buyer with no orders left to purge (already purged ones)
             buyers += try await database.write { db in

@@ -255,6 +255,7 @@ public final class Vault: Sendable {
             try AuditLogMark.recordLogID(audit.logID, in: pool)
             try await audit.checkpoint()
         }
+        try await OrderBuyerLink.backfillIfNeeded(pool, keyRing: ring)
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
         return Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
                      audit: audit, clock: clock, logger: logger)
@@ -312,10 +313,13 @@ public final class Vault: Sendable {
     static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
         var configuration = Configuration()
         configuration.label = "buyerguard.\(label)"
-        configuration.busyMode = .callback(WriteLock.busyHandler(timeout: settings.busyTimeout))
+        let (seconds, attoseconds) = settings.busyTimeout.components
+        configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)  // readers; writers below
+        let timeout = settings.busyTimeout
         configuration.publicStatementArguments = false  // never put bound values (ciphertext, digests) in errors
         let synchronous = settings.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
+            WriteLock.install(on: db, timeout: timeout)
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Imports insert into random-keyed unique indexes (blind index, buyer uid): a larger

@@ -82,6 +82,10 @@ enum VaultSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-order-buyer-link") { db in
+            // Keyed MAC of (order id, buyer uid): see OrderBuyerLink.
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN buyer_link BLOB")
+        }
         return migrator
     }
 }
