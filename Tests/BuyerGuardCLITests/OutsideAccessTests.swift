@@ -52,6 +52,7 @@ import Testing
         ("import BuyerGuard\nimport Foundation\nlet e = SyntheticAuditEntry(time: Date(), actor: \"x\", decision: .granted)", "SyntheticAuditEntry"),
         ("import BuyerGuard\nfunc f(_ l: AuditLog) async throws { try await l.recordEvent(.messageSent, actor: \"x\") }", "recordEvent"),
         ("import BuyerGuard\nlet p = try FieldSealingProbe()", "FieldSealingProbe"),
+        ("import BuyerGuard\nlet hex = try MasterKey.generate().hexEncoded()", "hexEncoded"),
         ("import BuyerGuardTesting\nimport BuyerGuard\nfunc f(_ l: AuditLog) async throws { _ = try await SellerSimulation().writeSynthetic(into: l) }", "writeSynthetic"),
     ])
     func doorsAroundTheBrokerAreOutOfReach(source: String, symbol: String) throws {

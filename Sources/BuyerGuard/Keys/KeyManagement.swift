@@ -81,6 +81,7 @@ extension Vault {
             guard db.changesCount == 1 else {
                 throw BuyerGuardError(.unsupportedFormat, "the vault has no key-check value to replace")
             }
+            try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
             try Vault.bumpKeysGeneration(db)
             return count
         }

@@ -47,14 +47,25 @@ public struct KeyFileProvider: KeyProvider {
         try load()
     }
 
-    /// Reads and checks the key file.
+    /// Reads and checks the key file: a regular file owned by the user running BuyerGuard (as ssh
+    /// requires of its keys; a file another user planted is refused) and readable by its owner only.
+    /// Its bytes are read into a buffer that is wiped, never into a `String`.
     public func load() throws -> MasterKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             throw BuyerGuardError(.invalidKey, "cannot read key file: \(String(cString: strerror(errno)))", location: path)
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw BuyerGuardError(.invalidKey, "key file is not a regular file", location: path)
+        }
+        guard info.st_uid == geteuid() else {
+            throw BuyerGuardError(
+                .insecureKeyFile,
+                "key file is owned by uid \(info.st_uid), not by the user running BuyerGuard (uid \(geteuid())); refusing it. "
+                    + "Use a key file you own (chown it, or make a new one)",
+                location: path)
         }
         let openBits = info.st_mode & 0o077
         guard openBits == 0 else {
@@ -64,18 +75,15 @@ public struct KeyFileProvider: KeyProvider {
                 "key file is readable by group or others (mode \(mode)); refusing it. Run: chmod 600 \(path)",
                 location: path)
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw BuyerGuardError(.invalidKey, "cannot open key file", location: path)
-        }
-        defer { try? handle.close() }
-        guard var data = try handle.readToEnd(), data.count <= 4096 else {
+        var bytes = [UInt8](repeating: 0, count: 4097)
+        defer { wipe(&bytes) }
+        let count = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+        guard count > 0, count <= 4096 else {
             throw BuyerGuardError(.invalidKey, "key file is empty or too large", location: path)
         }
-        defer { data.resetBytes(in: 0..<data.count) }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw BuyerGuardError(.invalidKey, "key file is not text", location: path)
-        }
-        return try MasterKey(encoded: text, source: "key file \(path)")
+        var text = Array(bytes[..<count])
+        defer { wipe(&text) }
+        return try MasterKey(encodedBytes: text, source: "key file \(path)")
     }
 
     /// Writes `key` to a new file at `path` with mode 0600. Refuses to replace an existing file.
@@ -89,13 +97,20 @@ public struct KeyFileProvider: KeyProvider {
             throw BuyerGuardError(.io, "cannot create key file: \(reason)", location: path)
         }
         defer { close(fd) }
-        var bytes = Array((key.hexEncoded() + "\n").utf8)
-        defer { wipe(&bytes) }
-        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
+        let complete = try key.withKeyFileText { text in Foundation.write(fd, text.baseAddress, text.count) == text.count }
+        guard complete, fsync(fd) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(path)
             throw BuyerGuardError(.io, "cannot write key file: \(reason)", location: path)
+        }
+        // The file's name is durable only once its folder is: a crash now must not lose the key.
+        let folder = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 {
+            defer { close(folder) }
+            guard fsync(folder) == 0 else {
+                throw BuyerGuardError(.io, "cannot sync the key file's folder: \(String(cString: strerror(errno)))", location: path)
+            }
         }
     }
 }

@@ -84,7 +84,8 @@ struct MasterKeySchedule: Sendable {
         let ad = wrapAD(vaultID: vaultID, role: stored.role, version: stored.version)
         do {
             let secret = try XChaCha20Poly1305.open(
-                Array(bytes[nonceCount...]), key: wrappingKey, nonce: Array(bytes[..<nonceCount]), authenticating: ad)
+                Array(bytes[nonceCount...]), key: wrappingKey, nonce: Array(bytes[..<nonceCount]), authenticating: ad,
+                lockInMemory: true)  // a data key stays in memory for the vault's lifetime: keep it out of swap
             return DataKey(role: stored.role, version: stored.version, secret: secret)
         } catch {
             throw BuyerGuardError(

@@ -74,6 +74,7 @@ extension Vault {
             var state = RotationState(keys: ordered)
             state.summary.newVersions = versions
             try Self.saveRotationState(state, db)
+            try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
             try Vault.bumpKeysGeneration(db)
             return versions
         }
@@ -182,8 +183,10 @@ extension Vault {
         guard using == 0 else {
             throw BuyerGuardError(.invalidArgument, "\(key.rawValue) key v\(version) still protects \(using) stored values; finish the rotation first")
         }
+        let (schedule, vaultID) = (self.schedule, vaultIDBytes)
         try await database.write { db in
             try db.execute(sql: "DELETE FROM keys WHERE role = ? AND version = ?", arguments: [key.role.rawValue, version])
+            try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
             try Vault.bumpKeysGeneration(db)
         }
         try reloadKeys()

@@ -28,9 +28,14 @@ public struct MasterKey: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``BuyerGuardError/Code/invalidKey`` for anything else.
     public init(encoded text: String, source: String = "master key") throws {
-        try Sodium.ensureInitialized()
         var utf8 = Array(text.utf8)
         defer { wipe(&utf8) }
+        try self.init(encodedBytes: utf8, source: source)
+    }
+
+    /// ``init(encoded:source:)`` from the text's bytes (a key file's), which never pass through a `String`.
+    init(encodedBytes utf8: [UInt8], source: String) throws {
+        try Sodium.ensureInitialized()
         let trimmed = utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
             .reversed().drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).reversed()
         var input = Array(trimmed)
@@ -60,8 +65,23 @@ public struct MasterKey: Sendable, CustomStringConvertible {
         self.secret = decoded
     }
 
-    /// The key as 64 lowercase hexadecimal digits, for writing a key file. Handle with care.
-    public func hexEncoded() -> String {
+    /// The key as 64 lowercase hexadecimal digits plus a newline, in a wiped buffer: what a key file holds.
+    func withKeyFileText<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let text = secret.withUnsafeBytes { bytes in
+            SecureBytes(count: bytes.count * 2 + 1, lockInMemory: true) { out in
+                var hex = [CChar](repeating: 0, count: bytes.count * 2 + 1)
+                defer { hex.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) } }
+                sodium_bin2hex(&hex, hex.count, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+                for index in 0..<(bytes.count * 2) { out[index] = UInt8(bitPattern: hex[index]) }
+                out[bytes.count * 2] = 0x0A
+            }
+        }
+        return try text.withUnsafeBytes(body)
+    }
+
+    /// The key as 64 lowercase hexadecimal digits. `package` access (tests): a `String` cannot be
+    /// wiped, so the library never hands one out; key files are written from a wiped buffer.
+    package func hexEncoded() -> String {
         secret.withUnsafeBytes { bytes in
             var hex = [CChar](repeating: 0, count: bytes.count * 2 + 1)
             defer { hex.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) } }

@@ -74,7 +74,8 @@ enum XChaCha20Poly1305 {
         _ sealed: UnsafeRawBufferPointer,
         key: SecureBytes,
         nonce: UnsafeRawBufferPointer,
-        authenticating associatedData: UnsafeRawBufferPointer
+        authenticating associatedData: UnsafeRawBufferPointer,
+        lockInMemory: Bool = false
     ) throws -> SecureBytes {
         guard nonce.count == nonceByteCount, key.count == keyByteCount else {
             throw BuyerGuardError(.invalidArgument, "XChaCha20-Poly1305 needs a 32-byte key and a 24-byte nonce")
@@ -83,7 +84,7 @@ enum XChaCha20Poly1305 {
             throw BuyerGuardError(.corruptCiphertext, "ciphertext is shorter than its authentication tag")
         }
         let plaintextCount = sealed.count - tagByteCount
-        return try SecureBytes(count: plaintextCount) { (plaintext) throws in
+        return try SecureBytes(count: plaintextCount, lockInMemory: lockInMemory) { (plaintext) throws in
             var written: UInt64 = 0
             let status = key.withUnsafeBytes { key in
                 crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -102,12 +103,12 @@ enum XChaCha20Poly1305 {
 
     /// Array convenience for ``open(_:key:nonce:authenticating:)``.
     static func open(
-        _ sealed: [UInt8], key: SecureBytes, nonce: [UInt8], authenticating associatedData: [UInt8]
+        _ sealed: [UInt8], key: SecureBytes, nonce: [UInt8], authenticating associatedData: [UInt8], lockInMemory: Bool = false
     ) throws -> SecureBytes {
         try sealed.withUnsafeBytes { (sealed) throws in
             try nonce.withUnsafeBytes { (nonce) throws in
                 try associatedData.withUnsafeBytes { (ad) throws in
-                    try open(sealed, key: key, nonce: nonce, authenticating: ad)
+                    try open(sealed, key: key, nonce: nonce, authenticating: ad, lockInMemory: lockInMemory)
                 }
             }
         }

@@ -148,6 +148,8 @@ public final class Vault: Sendable {
                         sql: "INSERT INTO keys (role, version, wrapped, is_primary, created_at) VALUES (?, 1, ?, 1, ?)",
                         arguments: [role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
                 }
+                try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
+                try db.execute(sql: "INSERT INTO meta (name, value) VALUES (?, ?)", arguments: [OrderBuyerLink.flagName, Data("1".utf8)])
             }
             try queue.close()
             try fileManager.moveItem(at: staging, to: target)
@@ -202,12 +204,10 @@ public final class Vault: Sendable {
         } catch let error as DatabaseError {
             throw BuyerGuardError(database: error, file: url, busyTimeout: configuration.busyTimeout, doing: "open the vault database")
         }
-        let (meta, wrapped) = try pool.read { db in
-            let meta = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM meta").map {
+        let meta = try await pool.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM meta").map {
                 ($0["name"] as String, $0["value"] as Data)
             })
-            let keys = try Row.fetchAll(db, sql: "SELECT role, version, wrapped, is_primary, created_at FROM keys WHERE retired_at IS NULL")
-            return (meta, keys)
         }
         guard let vaultIDData = meta["vault_id"], let salt = meta["passphrase_salt"], let check = meta["master_key_check"] else {
             throw BuyerGuardError(.unsupportedFormat, "the vault has no key metadata (damaged, or not a BuyerGuard vault)", location: url.path)
@@ -221,21 +221,14 @@ public final class Vault: Sendable {
                 .wrongMasterKey, "wrong master key: this key does not belong to the vault (nothing was read or changed)",
                 location: folder.path)
         }
+        try await KeyManifest.check(pool, schedule: schedule, vaultID: vaultID)
+        let wrapped = try pool.read { db -> [Row] in
+            try Row.fetchAll(db, sql: "SELECT role, version, wrapped, is_primary, created_at FROM keys WHERE retired_at IS NULL")
+        }
         let (keys, primaries) = try unwrapKeys(wrapped, schedule: schedule, vaultID: vaultID)
-        // Roles added by later releases get their first key the first time the vault is opened.
-        let missing = KeyRole.allCases.filter { role in primaries[role] == nil && !keys.contains { $0.role == role } }
-        if !missing.isEmpty {
-            let created = missing.map { DataKey(role: $0, version: 1, secret: SecureBytes(randomCount: 32)) }
-            let now = Int64(clock.now.timeIntervalSince1970)
-            try await pool.write { db in
-                for key in created {
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO keys (role, version, wrapped, is_primary, created_at) VALUES (?, 1, ?, 1, ?)",
-                        arguments: [key.role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
-                }
-            }
-            return try await open(at: folder, keyProvider: master, configuration: configuration, clock: clock, logger: logger,
-                                  creatingLog: creatingLog)
+        if let role = KeyRole.allCases.first(where: { primaries[$0] == nil }) {
+            throw BuyerGuardError(.vaultTampered, "the vault has no primary \(role.rawValue) key: the key table was altered. Restore \(databaseFileName) from a backup",
+                                  location: url.path)
         }
         let ring = try KeyRing(keys: keys, primaries: primaries)
         let signing = try Ed25519.keyPair(seed: ring.primary(.auditSigning).secret)
