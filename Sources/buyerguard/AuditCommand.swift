@@ -211,14 +211,13 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let vault = try await options.openVault()
-            let checkpoint = try await vault.auditLog.checkpoint()
-            if let out {
-                let url = URL(fileURLWithPath: out)
-                guard !FileManager.default.fileExists(atPath: url.path) else {
-                    throw BuyerGuardError(.alreadyExists, "refusing to overwrite an existing file", location: out)
-                }
-                try checkpoint.jsonData().write(to: url, options: .withoutOverwriting)
+            let file = try out.map(SecretOutput.create)  // a bad path fails before anything is signed
+            let checkpoint: AuditCheckpoint
+            do { checkpoint = try await vault.auditLog.checkpoint() } catch {
+                file?.abandon()
+                throw error
             }
+            try file?.finish(writing: try checkpoint.jsonData())
             print("checkpoint: \(checkpoint.entryCount) entries, head \(checkpoint.headHash), key \(checkpoint.publicKey)")
         }
     }

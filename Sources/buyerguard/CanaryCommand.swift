@@ -17,45 +17,26 @@ struct CanaryCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var options: VaultOptions
         @Option(help: "How many decoys (1-1000).") var count: Int = 3
-        @Option(help: ArgumentHelp("Append the ids to this file (created 0600 if missing); default: print them.", valueName: "file"))
+        @Option(help: ArgumentHelp("Append the ids to this file (created 0600 if missing; an existing one must be yours and 0600); default: print them.", valueName: "file"))
         var out: String?
 
         func run() async throws {
             let vault = try await options.openVault()
-            if let out { try CanaryCommand.checkWritable(out) }
-            let orders = try await vault.plantCanaries(count: count)
-            let lines = orders.map(\.rawValue).joined(separator: "\n") + "\n"
             guard let out else {
-                print(lines, terminator: "")
+                print(try await vault.plantCanaries(count: count).map(\.rawValue).joined(separator: "\n"))
                 return
             }
-            try CanaryCommand.append(lines, to: out)
-            print("planted \(orders.count) canary orders; their ids were appended to \(out)")
-        }
-    }
-
-    /// Fails early, before anything is planted, if the list file cannot be written.
-    static func checkWritable(_ path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let manager = FileManager.default
-        if manager.fileExists(atPath: path) {
-            guard manager.isWritableFile(atPath: path) else { throw BuyerGuardError(.io, "the canary list is not writable", location: path) }
-        } else {
-            guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw BuyerGuardError(.io, "cannot create the canary list", location: url.path)
+            let list = try SecretOutput.appending(out)  // before anything is planted
+            let orders: [OrderID]
+            do { orders = try await vault.plantCanaries(count: count) } catch {
+                list.abandon()
+                throw error
             }
-        }
-    }
-
-    static func append(_ text: String, to path: String) throws {
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw BuyerGuardError(.io, "cannot open the canary list", location: path) }
-        defer { try? handle.close() }
-        do {
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(text.utf8))
-            try handle.synchronize()
-        } catch {
-            throw BuyerGuardError(.io, "cannot write the canary list; the canaries are planted, their ids follow:\n\(text)", location: path)
+            let lines = orders.map(\.rawValue).joined(separator: "\n") + "\n"
+            do { try list.finish(writing: Data(lines.utf8)) } catch let error as BuyerGuardError {
+                throw BuyerGuardError(error.code, "\(error.message); the canaries are planted, their ids follow:\n\(lines)", location: out)
+            }
+            print("planted \(orders.count) canary orders; their ids were appended to \(out)")
         }
     }
 
