@@ -62,7 +62,7 @@ extension AccessBroker {
         case .support: .customerSupport(caseID: message.caseID ?? "")
         }
         let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging)
-        try await withAccess(request) { (contact: RevealedContact) async throws in
+        try await withAccess(request) { (contact: borrowing RevealedContact) async throws in
             guard let address = contact.string(.buyerEmail) else {
                 throw BuyerGuardError(.accessDenied, "order \(order) has no buyer email to send to")
             }

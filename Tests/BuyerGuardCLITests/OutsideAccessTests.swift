@@ -10,7 +10,7 @@ import Testing
     static let scratch = build.deletingLastPathComponent().deletingLastPathComponent()
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Type-checks `source`; returns the compiler's status and output.
+    /// Compiles `source` to SIL (so the ownership and isolation checks run, not only type checking); returns the compiler's status and output.
     static func typecheck(_ source: String) throws -> (status: Int32, output: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-probe-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -20,7 +20,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "swiftc", "-typecheck", "-swift-version", "6", "-I", build.appendingPathComponent("Modules").path,
+            "swiftc", "-emit-sil", "-o", "/dev/null", "-swift-version", "6", "-I", build.appendingPathComponent("Modules").path,
             "-Xcc", "-fmodule-map-file=" + root.appendingPathComponent("Sources/CSodium/module.modulemap").path,
             "-Xcc", "-fmodule-map-file=" + scratch.appendingPathComponent("checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap").path,
             file.path,
@@ -42,6 +42,24 @@ import Testing
             }
             """)
         #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// The released values cannot leave the closure: not returned, stored, copied or sent to another task.
+    @Test(arguments: [
+        "let c = try await b.withAccess(r) { contact in return contact }\nprint(c.fields)",
+        "let c: RevealedContact = try await b.withAccess(r) { $0 }\nprint(c.fields)",
+        "var kept: [RevealedContact] = []\n_ = try await b.withAccess(r) { kept.append($0) }",
+        "_ = try await b.withAccess(r) { c in Task { print(c.fields) } }",
+        "_ = try await b.withAccess(r) { c in let copy = c; return copy.fields }",
+    ])
+    func revealedContactCannotEscape(body: String) throws {
+        let result = try Self.typecheck("""
+            import BuyerGuard
+            func f(_ b: AccessBroker, _ r: AccessRequest) async throws {
+                \(body)
+            }
+            """)
+        #expect(result.status != 0, "compiled: \(body)")
     }
 
     @Test(arguments: [

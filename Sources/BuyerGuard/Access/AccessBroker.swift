@@ -65,15 +65,15 @@ public final class AccessBroker: Sendable {
     /// - Throws: ``BuyerGuardError/Code/accessDenied`` (the message carries the reason code),
     ///   ``BuyerGuardError/Code/auditUnavailable``, or ``BuyerGuardError/Code/corruptCiphertext``.
     ///   In every case the audit log has an entry, or the request failed because it could not get one.
-    public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) throws -> R) async throws -> R {
+    public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) throws -> R) async throws -> R {
         let contact = try await release(request)
-        return try body(contact)
+        return try body(contact)  // `contact` ends here: its bytes are zeroed
     }
 
     /// ``withAccess(_:_:)`` for work that must await, such as handing an address to a mail transport.
-    public func withAccess<R>(_ request: AccessRequest, _ body: (RevealedContact) async throws -> R) async throws -> R {
+    public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) async throws -> R) async throws -> R {
         let contact = try await release(request)
-        return try await body(contact)
+        return try await body(contact)  // `contact` ends here: its bytes are zeroed
     }
 
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.

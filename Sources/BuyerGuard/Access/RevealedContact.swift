@@ -1,10 +1,19 @@
 /// The fields the broker released for one request, alive only inside the closure that receives
-/// them. The bytes sit in buffers that are wiped when the closure returns; nothing here prints them.
-public struct RevealedContact: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    private let values: [ContactField: SecureBytes]
+/// them.
+///
+/// The closure borrows it: it is not copyable, not `Sendable`, and cannot be returned from the
+/// closure, stored or sent to another task (`withAccess(request) { $0 }` does not compile). When
+/// the closure returns, every released byte is zeroed at once. Nothing here prints the values.
+/// What the closure copies out (a `String` from ``string(_:)``) is the caller's to keep short.
+public struct RevealedContact: ~Copyable {
+    let values: [ContactField: SecureBytes]
 
     init(values: [ContactField: SecureBytes]) {
         self.values = values
+    }
+
+    deinit {
+        for value in values.values { value.zero() }
     }
 
     /// The fields released (a field the order lacks is absent).
@@ -21,7 +30,6 @@ public struct RevealedContact: Sendable, CustomStringConvertible, CustomDebugStr
         withUTF8(field) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The released field names, never the values.
     public var description: String { "RevealedContact(\(fields.map(\.rawValue).joined(separator: ", ")); values redacted)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["fields": fields.map(\.rawValue)]) }
 }

@@ -48,6 +48,11 @@ final class SecureBytes: @unchecked Sendable {
         storage.deallocate()
     }
 
+    /// Zeroes the bytes now, before the buffer goes away (which zeroes them again).
+    func zero() {
+        sodium_memzero(storage.baseAddress!, storage.count)
+    }
+
     /// Read access to the bytes. Do not let the pointer escape.
     func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
