@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import BuyerGuard
 
@@ -89,5 +90,20 @@ import Testing
         #expect(error.code == .vaultTampered)
         let last = try #require(try fixture.entries().last)
         #expect(last.decision == .failed && last.reason == "buyer-link-invalid" && last.fieldsReleased.isEmpty)
+    }
+
+    /// No permitted purpose reads the buyer's own phone, so the vault does not keep it.
+    @Test func theBuyersOwnPhoneIsNotStored() async throws {
+        let fixture = try await BrokerFixture.make()
+        var order = try MarketplaceOrder.sample("402-3333333-3333333", email: "cccc3333@marketplace.amazon.it")
+        order.contact[.buyerPhone] = "+39 333 1234567"
+        order.contact[.shipPhone] = "+39 333 7654321"
+        try await fixture.vault.store(order, actor: "test")
+        let stored = try await fixture.vault.database.read { db -> Row? in
+            try Row.fetchOne(db, sql: "SELECT buyer_phone, ship_phone FROM orders WHERE order_id = '402-3333333-3333333'")
+        }
+        #expect((stored?["buyer_phone"] as Data?) == nil)
+        #expect((stored?["ship_phone"] as Data?) != nil)
+        #expect(!ContactField.stored.contains(.buyerPhone) && ContactField.stored.contains(.shipPhone))
     }
 }

@@ -7,7 +7,9 @@ public enum ContactField: String, CaseIterable, Sendable, Codable, Comparable {
     case buyerEmail = "buyer-email"
     /// The buyer's name.
     case buyerName = "buyer-name"
-    /// The buyer's phone number, when the marketplace shares it.
+    /// The buyer's phone number, when the marketplace shares it. Never stored: no purpose the
+    /// marketplace allows reads it (the carrier's number is ``shipPhone``), so the vault drops it
+    /// on the way in (data minimisation). Kept as a name so reports that carry it still parse.
     case buyerPhone = "buyer-phone"
     /// The name on the shipping label.
     case recipientName = "recipient-name"
@@ -32,6 +34,10 @@ public enum ContactField: String, CaseIterable, Sendable, Codable, Comparable {
     public static let buyerLevel: [ContactField] = [.buyerEmail, .buyerName]
     /// Fields stored with each order (the shipping contact can differ from order to order).
     public static let orderLevel: [ContactField] = allCases.filter { !buyerLevel.contains($0) }
+    /// Fields some permitted purpose may read: the only ones the vault keeps.
+    public static let stored: Set<ContactField> = Set(allCases.filter { field in
+        [Purpose.shipping, .orderMessaging(.orderUnavailable), .customerSupport(caseID: "-")].contains { $0.allowedFields.contains(field) }
+    })
 
     /// Position in ``allCases``, for array-backed storage and bit sets.
     public var index: Int {

@@ -61,6 +61,8 @@ struct OrderSealer {
     let nonces = RandomBytePool()
 
     func prepare(_ order: MarketplaceOrder) throws -> PreparedOrder {
+        var order = order
+        for field in ContactField.allCases where !ContactField.stored.contains(field) { order.contact[field] = nil }  // data minimisation
         let contact = order.contact
         let email = contact[.buyerEmail]
         let name = contact[.buyerName]

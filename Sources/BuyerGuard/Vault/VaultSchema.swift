@@ -86,6 +86,11 @@ enum VaultSchema {
             // Keyed MAC of (order id, buyer uid): see OrderBuyerLink.
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN buyer_link BLOB")
         }
+        migrator.registerMigration("v3-no-buyer-phone") { db in
+            // No permitted purpose reads the buyer's own phone: what older versions sealed goes
+            // (secure_delete overwrites it; the next WAL checkpoint removes it from the WAL).
+            try db.execute(sql: "UPDATE orders SET buyer_phone = NULL WHERE buyer_phone IS NOT NULL")
+        }
         return migrator
     }
 }
