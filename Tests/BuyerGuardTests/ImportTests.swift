@@ -334,6 +334,18 @@ import Testing
         #expect(summary.rejected.map(\.line) == [2])
     }
 
+    /// Per-line problems stay rejected rows, wherever they are; an impossible date is one.
+    @Test func jsonLinesImpossibleDateIsARejectedLine() async throws {
+        let test = try await TestVault.make()
+        let order = Self.apiOrder.replacingOccurrences(of: "\n", with: " ")
+        let february = order.replacingOccurrences(of: "408-7777777-8888888", with: "408-7777777-9999999")
+            .replacingOccurrences(of: "2026-11-10T14:03:11Z", with: "2026-02-30T14:03:11Z")
+        let summary = try await importText(order + "\n" + february + "\n", into: test, name: "orders.jsonl")
+        #expect(summary.stored.ordersInserted == 1)
+        #expect(summary.rejected.map(\.line) == [2])
+        #expect(summary.rejected.first?.reason.contains("PurchaseDate") == true)
+    }
+
     @Test func invalidJSONWritesNothing() async throws {
         let test = try await TestVault.make()
         let error = await #expect(throws: BuyerGuardError.self) {
@@ -358,9 +370,28 @@ import Testing
         #expect(TimestampParser.parse(Substring(text))?.timeIntervalSince1970 == seconds)
     }
 
-    @Test(arguments: ["", "02/11/2026", "2026-13-01", "2026-11-02T25:00:00Z", "2026-11-02T10:15:22 PST", "tomorrow"])
+    @Test(arguments: ["", "02/11/2026", "2026-13-01", "2026-11-02T25:00:00Z", "2026-11-02T10:15:22 PST", "tomorrow",
+                      "2026-02-30", "2026-02-29", "2100-02-29", "2026-04-31", "2026-06-31T10:00:00Z", "2026-11-31 10:15:22 UTC",
+                      "2026-00-10", "2026-11-00"])
     func badTimestamps(text: String) {
         #expect(TimestampParser.parse(Substring(text)) == nil)
+    }
+
+    @Test(arguments: [("2028-02-29", 1_835_395_200.0), ("2000-02-29T00:00:00Z", 951_782_400.0), ("2026-12-31", 1_798_675_200.0)])
+    func leapDaysAndMonthEnds(text: String, seconds: Double) {
+        #expect(TimestampParser.parse(Substring(text))?.timeIntervalSince1970 == seconds)
+    }
+
+    /// An impossible date in a report is a rejected row naming the column, not another day.
+    @Test func impossibleReportDateIsARejectedRow() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[3].purchaseDate = "2026-02-30T10:15:22+00:00"
+        let summary = try await importText(ReportFixtures.orderReport(rows), into: test)
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.line == 5)
+        #expect(summary.rejected.first?.reason.contains("purchase-date is not a date") == true)
+        #expect(try orderIDs(test.vault) == ["402-1000001-0000001", "403-2000002-0000002"])
     }
 }
 

@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import Testing
+
+/// `buyerguard import` and the date options, refusing what they cannot read faithfully.
+@Suite final class ImportCLITests {
+    let cli: CLITests
+    let vault: String
+
+    init() throws {
+        cli = try CLITests()
+        vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+    }
+
+    func orderCount() throws -> Int {
+        let database = try DatabaseQueue(path: vault + "/vault.sqlite")
+        defer { try? database.close() }
+        return try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0 }
+    }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
+        let file = cli.folder.appendingPathComponent(name)
+        try Data(bytes).write(to: file)
+        return file
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-02-29", "2026-04-31", "2026-02-30T10:00:00Z", "2026-11-20T24:30:00Z",
+                      "2026-11-20T23:61:00Z", "2026-11-20T10:00:00+25:00", "2026-1-5"])
+    func impossibleDatesAreUsageErrors(date: String) throws {
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let order = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")[1].split(separator: "\t")[0]
+        let result = try cli.run(["orders", "deliver", "--vault", vault, "--order", String(order), "--date", date])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("'\(date)'"), "\(result.stderr)")
+        let status = try cli.run(["status", "--vault", vault])
+        #expect(!status.stdout.contains("delivered"), "\(status.stdout)")
+    }
+
+    @Test(arguments: [("2028-02-29", 1_835_395_200), ("2026-02-28", 1_772_236_800), ("2026-11-20T23:59:59Z", 1_795_219_199),
+                      ("2026-11-20T10:00:00+01:00", 1_795_165_200), ("2026-11-20T10:30:00.25-0200", 1_795_177_800)])
+    func possibleDatesAreAccepted(date: String, seconds: Int64) throws {
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let order = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")[1].split(separator: "\t")[0]
+        let result = try cli.run(["orders", "deliver", "--vault", vault, "--order", String(order), "--date", date])
+        #expect(result.status == 0, "\(result.stderr)")
+        let database = try DatabaseQueue(path: vault + "/vault.sqlite")
+        defer { try? database.close() }
+        let stored = try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT delivered_at FROM orders WHERE order_id = ?", arguments: [String(order)])
+        }
+        #expect(stored == seconds)
+    }
+
+    @Test func auditLogDateFiltersRefuseImpossibleDates() throws {
+        let result = try cli.run(["audit", "log", "--vault", vault, "--from", "2026-02-30"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("'2026-02-30'"), "\(result.stderr)")
+    }
+
+}
