@@ -25,6 +25,21 @@ import Testing
         return file
     }
 
+    @Test func aFolderIsNotAnOrderFile() throws {
+        let folder = cli.folder.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let result = try cli.run(["import", "--vault", vault, folder.path])
+        #expect(result.status == 66, "\(result.stderr)")
+        #expect(result.stderr.contains(folder.path), "\(result.stderr)")
+        #expect(result.stderr.contains("is a folder, not an order file"), "\(result.stderr)")
+        #expect(!result.stderr.contains("empty"), "\(result.stderr)")
+
+        // Named after a good report, the folder still stops the command before anything is imported.
+        let both = try cli.run(["import", "--vault", vault, CLITests.sample.path, folder.path])
+        #expect(both.status == 66, "\(both.stderr)")
+        #expect(try orderCount() == 0)
+    }
+
     @Test(arguments: ["2026-02-30", "2026-02-29", "2026-04-31", "2026-02-30T10:00:00Z", "2026-11-20T24:30:00Z",
                       "2026-11-20T23:61:00Z", "2026-11-20T10:00:00+25:00", "2026-1-5"])
     func impossibleDatesAreUsageErrors(date: String) throws {

@@ -291,6 +291,16 @@ import Testing
         #expect(error?.location?.hasSuffix("nope.txt") == true)
     }
 
+    @Test func folderIsNotAnOrderFile() async throws {
+        let test = try await TestVault.make()
+        let folder = test.folder.path("reports")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await test.vault.importOrders(from: folder) }
+        #expect(error?.code == .inputNotFound)
+        #expect(error?.location == folder.path)
+        #expect(error?.message.contains("is a folder, not an order file") == true, "\(error?.message ?? "")")
+    }
+
     // MARK: JSON
 
     static let apiOrder = """

@@ -357,6 +357,10 @@ enum OrderFileSniffer {
     enum Format { case json, jsonLines, tabSeparated }
 
     static func format(of url: URL) throws -> Format {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw BuyerGuardError(.inputNotFound, "is a folder, not an order file (name the files in it)", location: url.path)
+        }
         let ext = url.pathExtension.lowercased()
         if ext == "jsonl" || ext == "ndjson" { return .jsonLines }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
