@@ -73,4 +73,15 @@ import Testing
         #expect(result.stderr.contains("'2026-02-30'"), "\(result.stderr)")
     }
 
+    @Test func duplicateHeaderColumnsAreRefused() throws {
+        let text = "order-id\tbuyer-email\tship-city\tBuyer-Email\n402-1234567-1234567\ta1@marketplace.amazon.it\tRoma\tb2@marketplace.amazon.it\n"
+        let file = try write("twice.txt", Array(text.utf8))
+        let result = try cli.run(["import", "--vault", vault, file.path])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("twice.txt:1"), "\(result.stderr)")
+        #expect(result.stderr.contains("buyer-email"), "\(result.stderr)")
+        #expect(!result.stderr.contains("marketplace.amazon.it"), "\(result.stderr)")
+        #expect(try orderCount() == 0)
+    }
+
 }

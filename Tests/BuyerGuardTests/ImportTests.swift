@@ -105,6 +105,34 @@ import Testing
         #expect(text == "€ \u{201C}a\u{201D}œ")
     }
 
+    @Test(arguments: [
+        ("order-id\tbuyer-email\tship-city\tbuyer-email", "buyer-email"),
+        ("order-id\tBuyer-Email \tship-city\t\"buyer-email\"", "buyer-email"),
+        ("order-id\tamazon-order-id\tbuyer-email", "order-id"),
+        ("order-id\tquantity\tquantity-purchased", "quantity-purchased"),
+        ("order-id\tsku\tsku", "sku"),
+    ])
+    func headerNamingAColumnTwiceIsRefused(header: String, column: String) async throws {
+        let test = try await TestVault.make()
+        let fields = header.split(separator: "\t").count
+        let row = ["402-1234567-1234567", "a1@marketplace.amazon.it", "Roma", "b2@marketplace.amazon.it"].prefix(fields)
+        let error = await #expect(throws: BuyerGuardError.self) {
+            _ = try await importText(header + "\n" + row.joined(separator: "\t") + "\n", into: test)
+        }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.location?.hasSuffix("report.txt:1") == true, "\(error?.description ?? "")")
+        #expect(error?.message.contains(column) == true, "\(error?.message ?? "")")
+        #expect(error?.description.contains("@") == false)
+        #expect(try orderIDs(test.vault).isEmpty)
+    }
+
+    @Test func repeatedUnknownColumnsAreStillIgnored() async throws {
+        let test = try await TestVault.make()
+        let text = "order-id\tcurrency\tbuyer-email\tcurrency\n402-1234567-1234567\tEUR\ta1@marketplace.amazon.it\tEUR\n"
+        let summary = try await importText(text, into: test)
+        #expect(summary.rowsRejected == 0 && summary.stored.ordersInserted == 1)
+    }
+
     @Test func unknownColumnsAreIgnoredAndOptionalOnesMayBeMissing() async throws {
         let test = try await TestVault.make()
         let text = """

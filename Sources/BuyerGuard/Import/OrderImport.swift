@@ -314,13 +314,20 @@ struct ReportCheck {
             tabSeparatedFields(line.bytes, into: &fields)
             guard let found = layout else {
                 let header = (lineIsUTF8 ? ReportEncoding.utf8 : .windows1252).decode(line.bytes) ?? ""
-                guard let parsed = OrderReportLayout(header: header.split(separator: "\t", omittingEmptySubsequences: false)) else {
+                do throws(OrderReportLayout.HeaderProblem) {
+                    layout = try OrderReportLayout(header: header.split(separator: "\t", omittingEmptySubsequences: false))
+                } catch .noOrderID {
                     throw BuyerGuardError(
                         .malformedInput,
                         "the first line has no order-id column: not a tab-separated order report (nothing was imported)",
                         location: "\(path):\(line.number)")
+                } catch .duplicate(let column, let first, let second) {
+                    throw BuyerGuardError(
+                        .malformedInput,
+                        "the header has two \(column.rawValue) columns (\(first.name) in field \(first.field), "
+                            + "\(second.name) in field \(second.field)): which one holds the value is ambiguous (nothing was imported)",
+                        location: "\(path):\(line.number)")
                 }
-                layout = parsed
                 return
             }
             rowsRead += 1
