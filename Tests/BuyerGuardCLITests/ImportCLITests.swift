@@ -73,6 +73,25 @@ import Testing
         #expect(result.stderr.contains("'2026-02-30'"), "\(result.stderr)")
     }
 
+    /// One stray Windows-1252 byte in a UTF-8 report: refused with data error 65, naming its line.
+    @Test func mixedEncodingsAreRefused() throws {
+        // Lines 9 and 10 of the sample hold accented letters (UTF-8); line 3 gets a Windows-1252 "è".
+        var lines = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n").prefix(10).map { Array($0.utf8) }
+        #expect(lines[8].contains { $0 >= 0x80 } && lines[9].contains { $0 >= 0x80 })
+        let tab = lines[2].firstIndex(of: 0x09)!
+        lines[2].insert(contentsOf: [0x20, 0xE8], at: lines[2][(tab + 1)...].firstIndex(of: 0x09)!)  // in order-item-id
+        let file = try write("mixed.txt", lines.flatMap { $0 + [0x0D, 0x0A] })
+        let result = try cli.run(["import", "--vault", vault, file.path])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("mixed.txt:3"), "\(result.stderr)")
+        #expect(try orderCount() == 0)
+        // Told the encoding, the CLI imports the rest; line 3 is rejected as not UTF-8.
+        let forced = try cli.run(["import", "--vault", vault, "--encoding", "utf-8", file.path])
+        #expect(forced.status == 2, "\(forced.stderr)")
+        #expect(forced.stderr.contains("mixed.txt:3"), "\(forced.stderr)")
+        #expect(try orderCount() > 0)
+    }
+
     @Test func duplicateHeaderColumnsAreRefused() throws {
         let text = "order-id\tbuyer-email\tship-city\tBuyer-Email\n402-1234567-1234567\ta1@marketplace.amazon.it\tRoma\tb2@marketplace.amazon.it\n"
         let file = try write("twice.txt", Array(text.utf8))

@@ -105,6 +105,63 @@ import Testing
         #expect(text == "€ \u{201C}a\u{201D}œ")
     }
 
+    /// A UTF-8 report (accents on lines 2 and 3) with one Windows-1252 byte on line 4: decoding it all
+    /// as Windows-1252 would garble every accent, so it is refused, naming line 4; nothing is written.
+    @Test func mixedEncodingsAreRefused() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[0].city = "Forlì"
+        rows[1].name = "Niccolò Mazzà"
+        rows[2].name = "Niccolò Mazzà"
+        rows[3].street = "Via Caduti per la Liberta 3"
+        var bytes = Array(ReportFixtures.orderReport(rows).utf8)
+        let street = bytes.indices.first { bytes[$0...].starts(with: Array("Liberta 3".utf8)) }!
+        bytes[street + 6] = 0xE0  // "à" in Windows-1252
+        let file = try test.folder.write("mixed.txt", bytes: bytes)
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await test.vault.importOrders(from: file) }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.location == file.path + ":5", "\(error?.description ?? "")")
+        #expect(error?.message.contains("UTF-8") == true && error?.message.contains("Windows-1252") == true, "\(error?.message ?? "")")
+        #expect(try orderIDs(test.vault).isEmpty)
+
+        // Asked for an encoding, the import does what it is told.
+        let told = try await test.vault.importOrders(from: file, options: ImportOptions(encoding: .utf8))
+        #expect(told.rowsRejected == 1 && told.rejected.first?.line == 5)
+        #expect(try openOrderField(test.vault, rows[0].orderID, .city) == "Forlì")
+    }
+
+    /// The other way round: a Windows-1252 report with one line that happens to be valid UTF-8 with
+    /// non-ASCII bytes. The minority is that line.
+    @Test func mixedEncodingsNameTheMinority() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[0].city = "Forl\u{1}"
+        rows[1].name = "Niccol\u{2} Mazz\u{3}"
+        rows[2].name = "Niccol\u{2} Mazz\u{3}"
+        rows[3].city = "Forlì"  // stays UTF-8
+        let bytes = Array(ReportFixtures.orderReport(rows).utf8).map { [1: 0xEC, 2: 0xF2, 3: 0xE0][$0] ?? $0 }
+        let file = try test.folder.write("mixed.txt", bytes: bytes)
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await test.vault.importOrders(from: file) }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.location == file.path + ":5", "\(error?.description ?? "")")
+        #expect(try orderIDs(test.vault).isEmpty)
+    }
+
+    /// With `--encoding utf-8`, a row whose product or item text is not UTF-8 is rejected by the
+    /// check, not dropped silently while the order's other rows are written.
+    @Test func forcedEncodingChecksItemColumnsToo() async throws {
+        let test = try await TestVault.make()
+        var rows = ReportFixtures.threeOrders
+        rows[2].product = "Tazza caff\u{1}"
+        let bytes = Array(ReportFixtures.orderReport(rows).utf8).map { $0 == 1 ? 0xE8 : $0 }
+        let file = try test.folder.write("cp1252-product.txt", bytes: bytes)
+        let summary = try await test.vault.importOrders(from: file, options: ImportOptions(encoding: .utf8))
+        #expect(summary.rowsRejected == 1)
+        #expect(summary.rejected.first?.line == 4)
+        #expect(summary.rejected.first?.reason.contains("product-name") == true)
+        #expect(try orderIDs(test.vault) == ["402-1000001-0000001", "404-3000003-0000003"])
+    }
+
     @Test(arguments: [
         ("order-id\tbuyer-email\tship-city\tbuyer-email", "buyer-email"),
         ("order-id\tBuyer-Email \tship-city\t\"buyer-email\"", "buyer-email"),

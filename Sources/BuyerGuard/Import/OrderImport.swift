@@ -3,7 +3,8 @@ public import Foundation
 /// Options for importing order files.
 public struct ImportOptions: Sendable {
     /// The text encoding of tab-separated reports; `nil` detects it (UTF-8 if every line is valid
-    /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces).
+    /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces). Detection refuses a file
+    /// that mixes UTF-8 lines with non-ASCII characters and lines that are not valid UTF-8.
     public var encoding: ReportEncoding?
     /// Orders per transaction when importing a tab-separated report (rounded up to whole
     /// megabytes of the file). Larger transactions write each index page fewer times; other
@@ -298,7 +299,9 @@ struct ReportCheck {
         reader: LineReader, encoding requested: ReportEncoding?, keep: Int, progress: (Int) -> Void
     ) async throws -> ReportCheck {
         var layout: OrderReportLayout?
-        var allUTF8 = true
+        // Lines by kind (first line, count): a file must not mix UTF-8 and another encoding.
+        var utf8Lines = (first: 0, count: 0)
+        var otherLines = (first: 0, count: 0)
         var rowsRead = 0
         var problems: [(line: Int, problem: OrderReportRow.Problem)] = []
         var problemCount = 0
@@ -309,8 +312,17 @@ struct ReportCheck {
 
         try await reader.forEachLine(progress: progress) { line in
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            let lineIsUTF8 = ReportEncoding.utf8.accepts(line.bytes)
-            if !lineIsUTF8 { allUTF8 = false }
+            let kind = ReportEncoding.kind(of: line.bytes)
+            let lineIsUTF8 = kind != .notUTF8
+            switch kind {
+            case .ascii: break
+            case .utf8:
+                if utf8Lines.count == 0 { utf8Lines.first = line.number }
+                utf8Lines.count += 1
+            case .notUTF8:
+                if otherLines.count == 0 { otherLines.first = line.number }
+                otherLines.count += 1
+            }
             tabSeparatedFields(line.bytes, into: &fields)
             guard let found = layout else {
                 let header = (lineIsUTF8 ? ReportEncoding.utf8 : .windows1252).decode(line.bytes) ?? ""
@@ -350,7 +362,21 @@ struct ReportCheck {
         guard let layout else {
             throw BuyerGuardError(.malformedInput, "the file is empty: no header line", location: path)
         }
-        let encoding = requested ?? (allUTF8 ? .utf8 : .windows1252)
+        if requested == nil, utf8Lines.count > 0, otherLines.count > 0 {
+            // Read as Windows-1252, the UTF-8 lines' accents would turn into mojibake; read as
+            // UTF-8, the other lines would be rejected. Neither is what the seller has.
+            let fewerAreOther = otherLines.count <= utf8Lines.count
+            func lines(_ count: Int) -> String { count == 1 ? "1 line" : "\(count) lines" }
+            throw BuyerGuardError(
+                .malformedInput,
+                "the file mixes encodings (\(lines(utf8Lines.count)) UTF-8 with non-ASCII characters, "
+                    + "\(lines(otherLines.count)) not valid UTF-8, Windows-1252?); this is the first of the "
+                    + "\(fewerAreOther ? "non-UTF-8" : "UTF-8") ones. Read as either encoding, some "
+                    + "lines' text would be garbled: convert the file to one encoding, or name the one to read it with "
+                    + "(nothing was imported)",
+                location: "\(path):\(fewerAreOther ? otherLines.first : utf8Lines.first)")
+        }
+        let encoding = requested ?? (otherLines.count == 0 ? .utf8 : .windows1252)
         var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, badOrders: badOrders)
         check.rejected = problems.map {
             RejectedRow(file: path, line: $0.line, orderID: $0.problem.orderID?.rawValue, reason: $0.problem.reason)

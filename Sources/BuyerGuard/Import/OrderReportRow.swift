@@ -102,6 +102,15 @@ struct OrderReportRow {
             }
         }
 
+        // The item's text is decoded only when writing: check here that it will decode, so that
+        // a row the write pass could not read is rejected now, with its whole order.
+        if depth == .check, encoding == .utf8 {
+            for column in Self.itemTextColumns {
+                guard let value = bytes(column), !encoding.accepts(value) else { continue }
+                throw Problem(orderID: orderID, reason: "column \(column.rawValue) is not valid \(encoding.rawValue) text")
+            }
+        }
+
         let quantityColumn: OrderReportLayout.Column = layout.position(of: .quantityPurchased) != nil ? .quantityPurchased : .quantityToShip
         var quantity = 1
         let quantityBytes = bytes(quantityColumn)
@@ -138,6 +147,9 @@ struct OrderReportRow {
             orderID: orderID, item: item, purchaseDate: purchaseDate, paymentsDate: paymentsDate,
             status: status, marketplace: try text(.salesChannel), shipServiceLevel: try text(.shipServiceLevel), contact: contact)
     }
+
+    /// The text columns other than contact fields (those are checked with the fingerprint).
+    private static let itemTextColumns: [OrderReportLayout.Column] = [.orderItemID, .sku, .productName, .shipServiceLevel, .salesChannel]
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
