@@ -103,4 +103,21 @@ import Testing
         #expect(try orderCount() == 0)
     }
 
+    /// A JSON Lines file with a line too long to read after good orders: nothing is written.
+    @Test func jsonLinesWithAnOverlongLineWritesNothing() throws {
+        var text = ""
+        for number in 0..<2500 {
+            text += #"{"AmazonOrderId": "\#(String(format: "408-%07d-0000001", number))", "PurchaseDate": "2026-11-10T14:03:11Z", "#
+            text += #""BuyerInfo": {"BuyerEmail": "b\#(number)@marketplace.amazon.it"}}"# + "\n"
+        }
+        text += #"{"AmazonOrderId": "408-9999999-0000001", "Notes": ""# + String(repeating: "x", count: 2 << 20) + "\"}\n"
+        let file = try write("orders.jsonl", Array(text.utf8))
+        let result = try cli.run(["import", "--vault", vault, file.path])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("orders.jsonl:2501"), "\(result.stderr)")
+        #expect(try orderCount() == 0)
+        let events = try DatabaseQueue(path: vault + "/audit.sqlite")
+        defer { try? events.close() }
+        #expect(try events.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE kind = 'import'") } == 0)
+    }
 }

@@ -364,7 +364,7 @@ import Testing
         let text = "order-id\tbuyer-email\n" + String(repeating: "x", count: 2 << 20) + "\n"
         let error = await #expect(throws: BuyerGuardError.self) { _ = try await importText(text, into: test) }
         #expect(error?.code == .malformedInput)
-        #expect(error?.description.contains("line 2") == true)
+        #expect(error?.location?.hasSuffix("report.txt:2") == true, "\(error?.description ?? "")")
     }
 
     @Test func missingFileIsInputNotFound() async throws {
@@ -427,6 +427,27 @@ import Testing
         #expect(summary.format == "jsonl")
         #expect(summary.stored.ordersInserted == 2)
         #expect(summary.rejected.map(\.line) == [2])
+    }
+
+    /// A line too long to read after 2,500 good orders: the file is refused whole, naming the line,
+    /// and nothing is written (the check reads the whole file first).
+    @Test func jsonLinesWithAnOverlongLineWritesNothing() async throws {
+        let test = try await TestVault.make()
+        let order = Self.apiOrder.replacingOccurrences(of: "\n", with: " ")
+        var text = ""
+        for number in 0..<2500 {
+            text += order.replacingOccurrences(of: "408-7777777-8888888", with: String(format: "408-%07d-0000001", number)) + "\n"
+        }
+        text += #"{"AmazonOrderId": "408-9999999-0000001", "Notes": ""# + String(repeating: "x", count: 2 << 20) + "\"}\n"
+        text += order + "\n"
+        let error = await #expect(throws: BuyerGuardError.self) { _ = try await importText(text, into: test, name: "orders.jsonl") }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.location?.hasSuffix("orders.jsonl:2501") == true, "\(error?.description ?? "")")
+        #expect(error?.message.contains("nothing was imported") == true, "\(error?.message ?? "")")
+        #expect(try orderIDs(test.vault).isEmpty)
+        var kinds: [String] = []
+        try test.vault.auditLog.forEachEntry { kinds.append($0.kind) }
+        #expect(!kinds.contains("import"))
     }
 
     /// Per-line problems stay rejected rows, wherever they are; an impossible date is one.

@@ -70,8 +70,8 @@ struct LineReader {
             pending.removeFirst(used)
             if pending.count > maximumLineLength {
                 throw BuyerGuardError(
-                    .malformedInput, "line \(lineNumber + 1) is longer than \(maximumLineLength) bytes: not an order file",
-                    location: url.path)
+                    .malformedInput, "line is longer than \(maximumLineLength) bytes: not an order file",
+                    location: "\(url.path):\(lineNumber + 1)")
             }
             progress(consumed - pending.count)
             try await afterChunk()

@@ -23,9 +23,9 @@ public struct ImportOptions: Sendable {
 
 /// Where an import is, for a progress bar.
 public struct ImportProgress: Sendable {
-    /// The two passes over a tab-separated file.
+    /// The two passes over a tab-separated or JSON Lines file.
     public enum Phase: String, Sendable {
-        /// Reading every row to find bad ones, before anything is written.
+        /// Reading the whole file before anything is written (a report's rows are all checked).
         case checking
         /// Writing the good orders.
         case importing
@@ -71,7 +71,9 @@ extension Vault {
     /// Tab-separated reports are read twice, in constant memory: first every row is checked,
     /// then the orders whose rows are all good are written in transactions of
     /// ``ImportOptions/batchSize`` orders. An order with any bad row is left out whole, never half
-    /// written. Importing the same file again changes nothing.
+    /// written. JSON Lines files are read whole before the first order is written too, so a line
+    /// that cannot be read anywhere in the file leaves the vault as it was. Importing the same file
+    /// again changes nothing.
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` when the file is not an order file at all
     ///   (nothing is written); bad rows are reported in the summary instead.
@@ -218,10 +220,23 @@ extension Vault {
     private func importJSONLines(
         from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
     ) async throws -> ImportFileSummary {
+        // First the whole file is read, as a report's check pass does: a line too long to read (or
+        // a read error) anywhere refuses the file before any order is written. Per-line problems
+        // (bad JSON, a bad order) are rejected rows of the second pass.
+        let reader = LineReader(url: url)
+        do {
+            try await reader.forEachLine(progress: { done in
+                progress(ImportProgress(file: url.path, phase: .checking, bytesDone: done, bytesTotal: size))
+            }) { _ in }
+        } catch var error as BuyerGuardError {
+            error.message += " (nothing was imported)"
+            throw error
+        }
+
         var summary = ImportFileSummary(file: url.path, format: "jsonl")
         var batch: [MarketplaceOrder] = []
         var pendingWrites: [[MarketplaceOrder]] = []
-        try await LineReader(url: url).forEachLine(progress: { done in
+        try await reader.forEachLine(progress: { done in
             progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
         }) { line in
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
