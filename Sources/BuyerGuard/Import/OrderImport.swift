@@ -14,6 +14,9 @@ public struct ImportOptions: Sendable {
     public var maximumRejectedRowsKept = 1000
     /// Who imports, as recorded with the import's event in the audit log.
     public var actor = "buyerguard-import"
+    /// Bytes of memory the check of a report may use to find orders whose rows are apart; beyond
+    /// it, it works through temporary files (tests make it small to exercise them).
+    var checkMemoryBudget = 8 << 20
 
     /// The defaults: detect the encoding, 50,000 orders per transaction.
     public init(encoding: ReportEncoding? = nil) {
@@ -71,9 +74,12 @@ extension Vault {
     /// Tab-separated reports are read twice, in constant memory: first every row is checked,
     /// then the orders whose rows are all good are written in transactions of
     /// ``ImportOptions/batchSize`` orders. An order with any bad row is left out whole, never half
-    /// written. JSON Lines files are read whole before the first order is written too, so a line
-    /// that cannot be read anywhere in the file leaves the vault as it was. Importing the same file
-    /// again changes nothing.
+    /// written. The rows of an order need not be adjacent: all of them must agree on the buyer and
+    /// shipping details wherever they are, and an order whose rows are apart is written whole, after
+    /// the others (finding those takes bounded memory and, for large files, temporary files).
+    /// JSON Lines files are read whole before the first order is written too, so a line that cannot
+    /// be read anywhere in the file leaves the vault as it was. Importing the same file again
+    /// changes nothing.
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` when the file is not an order file at all
     ///   (nothing is written); bad rows are reported in the summary instead.
@@ -114,13 +120,18 @@ extension Vault {
         from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
     ) async throws -> ImportFileSummary {
         let reader = LineReader(url: url)
-        let check = try await ReportCheck.run(reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept) {
+        let scratch = ImportScratch()
+        defer { scratch.remove() }
+        let check = try await ReportCheck.run(
+            reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept, fileSize: size,
+            memoryBudget: options.checkMemoryBudget, scratch: scratch
+        ) {
             progress(ImportProgress(file: url.path, phase: .checking, bytesDone: $0, bytesTotal: size))
         }
         var summary = ImportFileSummary(file: url.path, format: "tsv:\(check.layout.kind.rawValue)", encoding: check.encoding)
         summary.rowsRead = check.rowsRead
         summary.rowsRejected = check.rowsRejected
-        summary.ordersSkipped = check.badOrders.count
+        summary.ordersSkipped = check.orders.ordersLeftOut
         summary.rejected = check.rejected
 
         // Orders are sealed a chunk (about a megabyte of the file) at a time, while the previous
@@ -133,6 +144,8 @@ extension Vault {
         var sinceCommit = 0
         var accepted = 0
         var seenHeader = false
+        var runKey: UInt64?
+        var passingOver = false
 
         /// Seals the pending orders, waits for the previous write, and starts writing these.
         func flush() async throws {
@@ -159,8 +172,16 @@ extension Vault {
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 if !seenHeader { seenHeader = true; return }
                 tabSeparatedFields(line.bytes, into: &fields)
-                guard let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding),
-                      !check.badOrders.contains(row.orderID) else { return }
+                // Runs are delimited as in the check: the runs of orders left out, and of orders
+                // whose rows are apart (written below), are passed over.
+                guard let key = OrderReportRow.orderKey(line: line.bytes, fields: fields, layout: check.layout) else { return }
+                if key != runKey {
+                    runKey = key
+                    passingOver = check.orders.passedOver.contains(line.number)
+                }
+                guard !passingOver,
+                      let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding)
+                else { return }
                 accepted += 1
                 if current?.id == row.orderID {
                     current!.merge(row)
@@ -172,6 +193,29 @@ extension Vault {
                 try await flush()
             }
             if let finished = current { pending.append(finished) }
+
+            // Each order whose rows are apart in the file, read back from its runs and written whole.
+            if check.orders.scatteredOrders > 0 {
+                let rows = try LineRangeReader(url: url)
+                var order: MarketplaceOrder?
+                try await check.orders.runs.forEach { run in
+                    if let finished = order, finished.id.key != run.key {
+                        pending.append(finished)
+                        order = nil
+                        if pending.count >= Self.scatteredOrdersPerFlush { try await flush() }
+                    }
+                    try rows.forEachLine(in: run.start..<run.end) { bytes in
+                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                        tabSeparatedFields(bytes, into: &fields)
+                        guard OrderReportRow.orderKey(line: bytes, fields: fields, layout: check.layout) == run.key,
+                              let row = try? OrderReportRow.parse(line: bytes, fields: fields, layout: check.layout, encoding: check.encoding)
+                        else { return }
+                        accepted += 1
+                        if order == nil { order = MarketplaceOrder(row) } else { order!.merge(row) }
+                    }
+                }
+                if let finished = order { pending.append(finished) }
+            }
             try await flush()
             try await awaitWrite()
             try await writer.finish(commit: true)
@@ -184,6 +228,9 @@ extension Vault {
         summary.rowsAccepted = accepted
         return summary
     }
+
+    /// Scattered orders sealed and handed to the writer at a time.
+    static let scatteredOrdersPerFlush = 2000
 
     // MARK: JSON
 
@@ -301,17 +348,20 @@ extension MarketplaceOrder {
     }
 }
 
-/// The pass that reads a whole report before anything is written: bad rows, bad orders, encoding.
+/// The pass that reads a whole report before anything is written: bad rows, bad orders, encoding,
+/// and orders whose rows are apart in the file.
 struct ReportCheck {
     var layout: OrderReportLayout
     var encoding: ReportEncoding
     var rowsRead = 0
     var rowsRejected = 0
-    var badOrders = Set<OrderID>()
+    /// Orders left out, and orders whose rows are apart, for the write pass.
+    var orders: ScatteredOrders
     var rejected: [RejectedRow] = []
 
     static func run(
-        reader: LineReader, encoding requested: ReportEncoding?, keep: Int, progress: (Int) -> Void
+        reader: LineReader, encoding requested: ReportEncoding?, keep: Int, fileSize: Int, memoryBudget: Int,
+        scratch: ImportScratch, progress: (Int) -> Void
     ) async throws -> ReportCheck {
         var layout: OrderReportLayout?
         // Lines by kind (first line, count): a file must not mix UTF-8 and another encoding.
@@ -320,9 +370,11 @@ struct ReportCheck {
         var rowsRead = 0
         var problems: [(line: Int, problem: OrderReportRow.Problem)] = []
         var problemCount = 0
-        var badOrders = Set<OrderID>()
         var fields: [Range<Int>] = []
-        var previous: (id: OrderID, fingerprint: Int)?
+        // The run being read (adjacent rows of one order), and its first good row's line once known.
+        var run: OrderRun?
+        var runContactLine: Int?
+        let finder = ScatteredOrderFinder(fileSize: fileSize, memoryBudget: memoryBudget, scratch: scratch)
         let path = reader.url.path
 
         try await reader.forEachLine(progress: progress) { line in
@@ -358,22 +410,37 @@ struct ReportCheck {
                 return
             }
             rowsRead += 1
+            // A row with a valid order id continues its order's run or starts a new one (the write
+            // pass delimits runs the same way); a row without one belongs to no order.
+            let key = OrderReportRow.orderKey(line: line.bytes, fields: fields, layout: found)
+            if let key {
+                if run?.key == key {
+                    run!.end = line.byteRange.upperBound
+                } else {
+                    if let finished = run { try finder.add(finished) }
+                    run = OrderRun(key: key, fingerprint: 0, line: line.number, start: line.byteRange.lowerBound, end: line.byteRange.upperBound)
+                    runContactLine = nil
+                }
+            }
             func fail(_ problem: OrderReportRow.Problem) {
                 problemCount += 1
                 if problems.count < keep { problems.append((line.number, problem)) }
-                if let id = problem.orderID { badOrders.insert(id) }
+                if key != nil { run!.isBad = true }
             }
             let decodeAs: ReportEncoding = requested ?? (lineIsUTF8 ? .utf8 : .windows1252)
             do {
                 let row = try OrderReportRow.parse(line: line.bytes, fields: fields, layout: found, encoding: decodeAs, depth: .check)
-                if let previous, previous.id == row.orderID, previous.fingerprint != row.contactFingerprint {
-                    fail(.init(orderID: row.orderID, reason: "buyer or shipping details differ from the order's earlier rows"))
+                if let first = runContactLine {
+                    if row.contactFingerprint != run!.fingerprint { fail(.init(orderID: row.orderID, reason: Self.differ(from: first))) }
+                } else {
+                    run!.fingerprint = row.contactFingerprint
+                    runContactLine = line.number
                 }
-                previous = (row.orderID, row.contactFingerprint)
             } catch let problem as OrderReportRow.Problem {
                 fail(problem)
             }
         }
+        if let finished = run { try finder.add(finished) }
         guard let layout else {
             throw BuyerGuardError(.malformedInput, "the file is empty: no header line", location: path)
         }
@@ -391,12 +458,32 @@ struct ReportCheck {
                     + "(nothing was imported)",
                 location: "\(path):\(fewerAreOther ? otherLines.first : utf8Lines.first)")
         }
+
+        // Rows of one order that are apart: the same rule as for adjacent rows. A run whose buyer
+        // or address differs from the order's first run is rejected, and the order left out.
+        var conflicts: [(line: Int, problem: OrderReportRow.Problem)] = []
+        let orders = try finder.finish { run, firstLine in
+            problemCount += 1
+            conflicts.append((run.line, .init(orderID: OrderID(key: run.key), reason: Self.differ(from: firstLine))))
+            if conflicts.count >= 2 * keep + 16 {  // keep the earliest lines only, in bounded memory
+                conflicts.sort { $0.line < $1.line }
+                conflicts.removeLast(conflicts.count - keep)
+            }
+        }
+        if !conflicts.isEmpty {
+            problems = Array((problems + conflicts).sorted { $0.line < $1.line }.prefix(keep))
+        }
+
         let encoding = requested ?? (otherLines.count == 0 ? .utf8 : .windows1252)
-        var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, badOrders: badOrders)
+        var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, orders: orders)
         check.rejected = problems.map {
             RejectedRow(file: path, line: $0.line, orderID: $0.problem.orderID?.rawValue, reason: $0.problem.reason)
         }
         return check
+    }
+
+    static func differ(from line: Int) -> String {
+        "buyer or shipping details differ from those of the same order at line \(line)"
     }
 }
 

@@ -151,6 +151,17 @@ struct OrderReportRow {
     /// The text columns other than contact fields (those are checked with the fingerprint).
     private static let itemTextColumns: [OrderReportLayout.Column] = [.orderItemID, .sku, .productName, .shipServiceLevel, .salesChannel]
 
+    /// The order of a data line as ``OrderID/key``, or `nil` when its order id is not valid. Reads
+    /// nothing else: the write pass uses it to pass over the rows of orders it does not write.
+    static func orderKey(line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>], layout: OrderReportLayout) -> UInt64? {
+        guard let position = layout.position(of: .orderID), position < fields.count else { return nil }
+        var range = fields[position]
+        while let first = range.first, isSpace(line[first]) { range = range.dropFirst() }
+        while let last = range.last, isSpace(line[last]) { range = range.dropLast() }
+        let bytes = UnsafeBufferPointer(rebasing: line[range])
+        return OrderID.isValid(bytes) ? OrderID.key(validated: bytes) : nil
+    }
+
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
     /// Maps the marketplace's order-status words (reports and API) to ``OrderStatus``.
