@@ -390,6 +390,34 @@ import BuyerGuardTesting
         #expect(again.stored.ordersUpdated == 0 && again.stored.itemsWritten == 0)
     }
 
+    /// An order apart, whose later rows come with CRLF, a blank line, a row of no order in between,
+    /// and the file's last line without its line break: read back from the file, all three rows
+    /// make one order, with no stray CR.
+    @Test func scatteredOrderIsReadBackWholeFromTheFile() async throws {
+        let test = try await TestVault.make()
+        let rows = ReportFixtures.threeOrders
+        var second = rows[0], third = rows[0], nobody = rows[3]
+        (second.itemID, second.sku) = ("55555555555552", "TEE-S")
+        (third.itemID, third.sku) = ("55555555555553", "TEE-XL")
+        nobody.orderID = "not-an-order"
+        let lines = [ReportFixtures.orderReportHeader, rows[0].fields, rows[3].fields, second.fields, [], nobody.fields, third.fields]
+        let text = lines.map { $0.joined(separator: "\t") }.joined(separator: "\r\n")  // no final line break
+        let summary = try await importText(text, into: test)
+        #expect(summary.rowsRead == 5 && summary.rowsAccepted == 4)
+        #expect(summary.rejected.map(\.line) == [6])
+        #expect(summary.stored.ordersInserted == 2 && summary.stored.ordersUpdated == 0)
+        let (skus, marketplace) = try await test.vault.database.read { db in
+            (try String.fetchAll(db, sql: """
+                SELECT sku FROM order_items JOIN orders ON orders.id = order_items.order_ref
+                WHERE order_id = ? ORDER BY sku
+                """, arguments: [rows[0].orderID]),
+             try String.fetchOne(db, sql: "SELECT marketplace FROM orders WHERE order_id = ?", arguments: [rows[0].orderID]))
+        }
+        #expect(skus == ["MUG-01", "TEE-S", "TEE-XL"])
+        #expect(marketplace == "Amazon.it")
+        #expect(try openOrderField(test.vault, rows[0].orderID, .addressLine1) == rows[0].street)
+    }
+
     @Test(arguments: [
         ("no order-id column", "name\temail\nAnna\ta@b.c\n", "no order-id column"),
         ("empty file", "", "empty"),

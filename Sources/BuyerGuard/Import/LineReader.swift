@@ -115,10 +115,13 @@ final class LineRangeReader {
             while done < bytes.count {
                 let count = pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(range.lowerBound + done))
                 if count < 0, errno == EINTR { continue }
-                guard count > 0 else { return done }
+                guard count > 0 else { return count < 0 ? -1 : done }
                 done += count
             }
             return done
+        }
+        if read < 0 {
+            throw BuyerGuardError(.io, "read failed", location: url.path, underlying: String(cString: strerror(errno)))
         }
         guard read == range.count else {
             throw BuyerGuardError(.io, "the file changed while it was imported (it is shorter than it was)", location: url.path)
