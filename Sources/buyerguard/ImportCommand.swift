@@ -41,8 +41,14 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        for file in files where !FileManager.default.isReadableFile(atPath: file) {
-            throw BuyerGuardError(.inputNotFound, "no such file, or it cannot be read", location: file)
+        for file in files {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), isFolder.boolValue {
+                throw BuyerGuardError(.inputNotFound, "is a folder, not an order file (name the files in it)", location: file)
+            }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw BuyerGuardError(.inputNotFound, "no such file, or it cannot be read", location: file)
+            }
         }
         let vault = try await options.openVault()
         var importOptions = ImportOptions(encoding: encoding == "auto" ? nil : ReportEncoding(rawValue: encoding.lowercased()))

@@ -12,6 +12,8 @@ struct LineReader {
         var bytes: UnsafeBufferPointer<UInt8>
         /// Whether the line ended with LF (false only for a last line cut short).
         var isTerminated: Bool
+        /// Where the line is in the file, with its CR/LF (and a byte order mark on line 1).
+        var byteRange: Range<Int>
     }
 
     let url: URL
@@ -35,9 +37,11 @@ struct LineReader {
         var lineNumber = 0
         var consumed = 0
         var atStart = true
+        var pendingOffset = 0  // file offset of pending[0]
 
-        func emit(_ slice: UnsafeBufferPointer<UInt8>, terminated: Bool) throws {
+        func emit(_ slice: UnsafeBufferPointer<UInt8>, at offset: Int, terminated: Bool) throws {
             lineNumber += 1
+            let byteRange = offset..<(offset + slice.count + (terminated ? 1 : 0))
             var line = slice
             if atStart {
                 atStart = false
@@ -46,7 +50,7 @@ struct LineReader {
                 }
             }
             if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
-            try body(Line(number: lineNumber, bytes: line, isTerminated: terminated))
+            try body(Line(number: lineNumber, bytes: line, isTerminated: terminated, byteRange: byteRange))
         }
 
         while true {
@@ -62,23 +66,75 @@ struct LineReader {
             let used: Int = try pending.withUnsafeBufferPointer { buffer in
                 var start = 0
                 while let newline = buffer[start...].firstIndex(of: 0x0A) {
-                    try emit(UnsafeBufferPointer(rebasing: buffer[start..<newline]), terminated: true)
+                    try emit(UnsafeBufferPointer(rebasing: buffer[start..<newline]), at: pendingOffset + start, terminated: true)
                     start = newline + 1
                 }
                 return start
             }
             pending.removeFirst(used)
+            pendingOffset += used
             if pending.count > maximumLineLength {
                 throw BuyerGuardError(
-                    .malformedInput, "line \(lineNumber + 1) is longer than \(maximumLineLength) bytes: not an order file",
-                    location: url.path)
+                    .malformedInput, "line is longer than \(maximumLineLength) bytes: not an order file",
+                    location: "\(url.path):\(lineNumber + 1)")
             }
             progress(consumed - pending.count)
             try await afterChunk()
         }
         if !pending.isEmpty {
-            try pending.withUnsafeBufferPointer { try emit($0, terminated: false) }
+            try pending.withUnsafeBufferPointer { try emit($0, at: pendingOffset, terminated: false) }
         }
         progress(consumed)
+    }
+}
+
+/// Reads the lines of byte ranges of a file (``LineReader/Line/byteRange``s joined) through one
+/// open descriptor: the runs of an order whose rows are apart in a report, read back to write
+/// the order whole. A range is read at once: it holds one order's rows.
+final class LineRangeReader {
+    private let url: URL
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(url: URL) throws {
+        self.url = url
+        descriptor = Foundation.open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BuyerGuardError(.io, "cannot open file for reading", location: url.path, underlying: String(cString: strerror(errno)))
+        }
+    }
+
+    deinit { Foundation.close(descriptor) }
+
+    /// Calls `body` with each line of `range`, without its CR/LF.
+    func forEachLine(in range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: range.count))
+        let read = buffer.withUnsafeMutableBytes { bytes -> Int in
+            var done = 0
+            while done < bytes.count {
+                let count = pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(range.lowerBound + done))
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return count < 0 ? -1 : done }
+                done += count
+            }
+            return done
+        }
+        if read < 0 {
+            throw BuyerGuardError(.io, "read failed", location: url.path, underlying: String(cString: strerror(errno)))
+        }
+        guard read == range.count else {
+            throw BuyerGuardError(.io, "the file changed while it was imported (it is shorter than it was)", location: url.path)
+        }
+        try buffer.withUnsafeBufferPointer { bytes in
+            var start = 0
+            while start < bytes.count {
+                let newline = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                var end = newline
+                if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+                try body(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                start = newline + 1
+            }
+        }
     }
 }

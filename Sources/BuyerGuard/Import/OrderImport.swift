@@ -3,7 +3,8 @@ public import Foundation
 /// Options for importing order files.
 public struct ImportOptions: Sendable {
     /// The text encoding of tab-separated reports; `nil` detects it (UTF-8 if every line is valid
-    /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces).
+    /// UTF-8, else Windows-1252, the usual fallback for EU marketplaces). Detection refuses a file
+    /// that mixes UTF-8 lines with non-ASCII characters and lines that are not valid UTF-8.
     public var encoding: ReportEncoding?
     /// Orders per transaction for JSON input, whose orders are parsed whole (at most 2,000).
     /// A tab-separated report is written in transactions bounded by time instead: each holds the
@@ -13,6 +14,9 @@ public struct ImportOptions: Sendable {
     public var maximumRejectedRowsKept = 1000
     /// Who imports, as recorded with the import's event in the audit log.
     public var actor = "buyerguard-import"
+    /// Bytes of memory the check of a report may use to find orders whose rows are apart; beyond
+    /// it, it works through temporary files (tests make it small to exercise them).
+    var checkMemoryBudget = 8 << 20
 
     /// The defaults: detect the encoding, lock held about 200 ms per transaction.
     public init(encoding: ReportEncoding? = nil) {
@@ -22,9 +26,9 @@ public struct ImportOptions: Sendable {
 
 /// Where an import is, for a progress bar.
 public struct ImportProgress: Sendable {
-    /// The two passes over a tab-separated file.
+    /// The two passes over a tab-separated or JSON Lines file.
     public enum Phase: String, Sendable {
-        /// Reading every row to find bad ones, before anything is written.
+        /// Reading the whole file before anything is written (a report's rows are all checked).
         case checking
         /// Writing the good orders.
         case importing
@@ -70,7 +74,12 @@ extension Vault {
     /// Tab-separated reports are read twice, in constant memory: first every row is checked,
     /// then the orders whose rows are all good are written in transactions that each hold the
     /// vault's write lock for about 200 ms. An order with any bad row is left out whole, never half
-    /// written. Importing the same file again changes nothing.
+    /// written. The rows of an order need not be adjacent: all of them must agree on the buyer and
+    /// shipping details wherever they are, and an order whose rows are apart is written whole, after
+    /// the others (finding those takes bounded memory and, for large files, temporary files).
+    /// JSON Lines files are read whole before the first order is written too, so a line that cannot
+    /// be read anywhere in the file leaves the vault as it was. Importing the same file again
+    /// changes nothing.
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` when the file is not an order file at all
     ///   (nothing is written); bad rows are reported in the summary instead.
@@ -111,13 +120,18 @@ extension Vault {
         from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
     ) async throws -> ImportFileSummary {
         let reader = LineReader(url: url)
-        let check = try await ReportCheck.run(reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept) {
+        let scratch = ImportScratch()
+        defer { scratch.remove() }
+        let check = try await ReportCheck.run(
+            reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept, fileSize: size,
+            memoryBudget: options.checkMemoryBudget, scratch: scratch
+        ) {
             progress(ImportProgress(file: url.path, phase: .checking, bytesDone: $0, bytesTotal: size))
         }
         var summary = ImportFileSummary(file: url.path, format: "tsv:\(check.layout.kind.rawValue)", encoding: check.encoding)
         summary.rowsRead = check.rowsRead
         summary.rowsRejected = check.rowsRejected
-        summary.ordersSkipped = check.badOrders.count
+        summary.ordersSkipped = check.orders.ordersLeftOut
         summary.rejected = check.rejected
 
         // Orders are sealed a chunk (about a megabyte of the file) at a time, while the previous
@@ -129,6 +143,8 @@ extension Vault {
         var inFlight: Task<StoreSummary, any Error>?
         var accepted = 0
         var seenHeader = false
+        var runKey: UInt64?
+        var passingOver = false
 
         /// Seals the pending orders, waits for the previous write, and starts writing these.
         func flush() async throws {
@@ -153,8 +169,16 @@ extension Vault {
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 if !seenHeader { seenHeader = true; return }
                 tabSeparatedFields(line.bytes, into: &fields)
-                guard let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding),
-                      !check.badOrders.contains(row.orderID) else { return }
+                // Runs are delimited as in the check: the runs of orders left out, and of orders
+                // whose rows are apart (written below), are passed over.
+                guard let key = OrderReportRow.orderKey(line: line.bytes, fields: fields, layout: check.layout) else { return }
+                if key != runKey {
+                    runKey = key
+                    passingOver = check.orders.passedOver.contains(line.number)
+                }
+                guard !passingOver,
+                      let row = try? OrderReportRow.parse(line: line.bytes, fields: fields, layout: check.layout, encoding: check.encoding)
+                else { return }
                 accepted += 1
                 if current?.id == row.orderID {
                     current!.merge(row)
@@ -166,6 +190,29 @@ extension Vault {
                 try await flush()
             }
             if let finished = current { pending.append(finished) }
+
+            // Each order whose rows are apart in the file, read back from its runs and written whole.
+            if check.orders.scatteredOrders > 0 {
+                let rows = try LineRangeReader(url: url)
+                var order: MarketplaceOrder?
+                try await check.orders.runs.forEach { run in
+                    if let finished = order, finished.id.key != run.key {
+                        pending.append(finished)
+                        order = nil
+                        if pending.count >= Self.scatteredOrdersPerFlush { try await flush() }
+                    }
+                    try rows.forEachLine(in: run.start..<run.end) { bytes in
+                        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                        tabSeparatedFields(bytes, into: &fields)
+                        guard OrderReportRow.orderKey(line: bytes, fields: fields, layout: check.layout) == run.key,
+                              let row = try? OrderReportRow.parse(line: bytes, fields: fields, layout: check.layout, encoding: check.encoding)
+                        else { return }
+                        accepted += 1
+                        if order == nil { order = MarketplaceOrder(row) } else { order!.merge(row) }
+                    }
+                }
+                if let finished = order { pending.append(finished) }
+            }
             try await flush()
             try await awaitWrite()
             try await writer.finish(commit: true)
@@ -179,6 +226,9 @@ extension Vault {
         summary.rowsAccepted = accepted
         return summary
     }
+
+    /// Scattered orders sealed and handed to the writer at a time.
+    static let scatteredOrdersPerFlush = 2000
 
     // MARK: JSON
 
@@ -215,10 +265,23 @@ extension Vault {
     private func importJSONLines(
         from url: URL, options: ImportOptions, size: Int, progress: @Sendable (ImportProgress) -> Void
     ) async throws -> ImportFileSummary {
+        // First the whole file is read, as a report's check pass does: a line too long to read (or
+        // a read error) anywhere refuses the file before any order is written. Per-line problems
+        // (bad JSON, a bad order) are rejected rows of the second pass.
+        let reader = LineReader(url: url)
+        do {
+            try await reader.forEachLine(progress: { done in
+                progress(ImportProgress(file: url.path, phase: .checking, bytesDone: done, bytesTotal: size))
+            }) { _ in }
+        } catch var error as BuyerGuardError {
+            error.message += " (nothing was imported)"
+            throw error
+        }
+
         var summary = ImportFileSummary(file: url.path, format: "jsonl")
         var batch: [MarketplaceOrder] = []
         var pendingWrites: [[MarketplaceOrder]] = []
-        try await LineReader(url: url).forEachLine(progress: { done in
+        try await reader.forEachLine(progress: { done in
             progress(ImportProgress(file: url.path, phase: .importing, bytesDone: done, bytesTotal: size))
         }) { line in
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -283,70 +346,142 @@ extension MarketplaceOrder {
     }
 }
 
-/// The pass that reads a whole report before anything is written: bad rows, bad orders, encoding.
+/// The pass that reads a whole report before anything is written: bad rows, bad orders, encoding,
+/// and orders whose rows are apart in the file.
 struct ReportCheck {
     var layout: OrderReportLayout
     var encoding: ReportEncoding
     var rowsRead = 0
     var rowsRejected = 0
-    var badOrders = Set<OrderID>()
+    /// Orders left out, and orders whose rows are apart, for the write pass.
+    var orders: ScatteredOrders
     var rejected: [RejectedRow] = []
 
     static func run(
-        reader: LineReader, encoding requested: ReportEncoding?, keep: Int, progress: (Int) -> Void
+        reader: LineReader, encoding requested: ReportEncoding?, keep: Int, fileSize: Int, memoryBudget: Int,
+        scratch: ImportScratch, progress: (Int) -> Void
     ) async throws -> ReportCheck {
         var layout: OrderReportLayout?
-        var allUTF8 = true
+        // Lines by kind (first line, count): a file must not mix UTF-8 and another encoding.
+        var utf8Lines = (first: 0, count: 0)
+        var otherLines = (first: 0, count: 0)
         var rowsRead = 0
         var problems: [(line: Int, problem: OrderReportRow.Problem)] = []
         var problemCount = 0
-        var badOrders = Set<OrderID>()
         var fields: [Range<Int>] = []
-        var previous: (id: OrderID, fingerprint: Int)?
+        // The run being read (adjacent rows of one order), and its first good row's line once known.
+        var run: OrderRun?
+        var runContactLine: Int?
+        let finder = ScatteredOrderFinder(fileSize: fileSize, memoryBudget: memoryBudget, scratch: scratch)
         let path = reader.url.path
 
         try await reader.forEachLine(progress: progress) { line in
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            let lineIsUTF8 = ReportEncoding.utf8.accepts(line.bytes)
-            if !lineIsUTF8 { allUTF8 = false }
+            let kind = ReportEncoding.kind(of: line.bytes)
+            let lineIsUTF8 = kind != .notUTF8
+            switch kind {
+            case .ascii: break
+            case .utf8:
+                if utf8Lines.count == 0 { utf8Lines.first = line.number }
+                utf8Lines.count += 1
+            case .notUTF8:
+                if otherLines.count == 0 { otherLines.first = line.number }
+                otherLines.count += 1
+            }
             tabSeparatedFields(line.bytes, into: &fields)
             guard let found = layout else {
                 let header = (lineIsUTF8 ? ReportEncoding.utf8 : .windows1252).decode(line.bytes) ?? ""
-                guard let parsed = OrderReportLayout(header: header.split(separator: "\t", omittingEmptySubsequences: false)) else {
+                do throws(OrderReportLayout.HeaderProblem) {
+                    layout = try OrderReportLayout(header: header.split(separator: "\t", omittingEmptySubsequences: false))
+                } catch .noOrderID {
                     throw BuyerGuardError(
                         .malformedInput,
                         "the first line has no order-id column: not a tab-separated order report (nothing was imported)",
                         location: "\(path):\(line.number)")
+                } catch .duplicate(let column, let first, let second) {
+                    throw BuyerGuardError(
+                        .malformedInput,
+                        "the header has two \(column.rawValue) columns (\(first.name) in field \(first.field), "
+                            + "\(second.name) in field \(second.field)): which one holds the value is ambiguous (nothing was imported)",
+                        location: "\(path):\(line.number)")
                 }
-                layout = parsed
                 return
             }
             rowsRead += 1
+            // A row with a valid order id continues its order's run or starts a new one (the write
+            // pass delimits runs the same way); a row without one belongs to no order.
+            let key = OrderReportRow.orderKey(line: line.bytes, fields: fields, layout: found)
+            if let key {
+                if run?.key == key {
+                    run!.end = line.byteRange.upperBound
+                } else {
+                    if let finished = run { try finder.add(finished) }
+                    run = OrderRun(key: key, fingerprint: 0, line: line.number, start: line.byteRange.lowerBound, end: line.byteRange.upperBound)
+                    runContactLine = nil
+                }
+            }
             func fail(_ problem: OrderReportRow.Problem) {
                 problemCount += 1
                 if problems.count < keep { problems.append((line.number, problem)) }
-                if let id = problem.orderID { badOrders.insert(id) }
+                if key != nil { run!.isBad = true }
             }
             let decodeAs: ReportEncoding = requested ?? (lineIsUTF8 ? .utf8 : .windows1252)
             do {
                 let row = try OrderReportRow.parse(line: line.bytes, fields: fields, layout: found, encoding: decodeAs, depth: .check)
-                if let previous, previous.id == row.orderID, previous.fingerprint != row.contactFingerprint {
-                    fail(.init(orderID: row.orderID, reason: "buyer or shipping details differ from the order's earlier rows"))
+                if let first = runContactLine {
+                    if row.contactFingerprint != run!.fingerprint { fail(.init(orderID: row.orderID, reason: Self.differ(from: first))) }
+                } else {
+                    run!.fingerprint = row.contactFingerprint
+                    runContactLine = line.number
                 }
-                previous = (row.orderID, row.contactFingerprint)
             } catch let problem as OrderReportRow.Problem {
                 fail(problem)
             }
         }
+        if let finished = run { try finder.add(finished) }
         guard let layout else {
             throw BuyerGuardError(.malformedInput, "the file is empty: no header line", location: path)
         }
-        let encoding = requested ?? (allUTF8 ? .utf8 : .windows1252)
-        var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, badOrders: badOrders)
+        if requested == nil, utf8Lines.count > 0, otherLines.count > 0 {
+            // Read as Windows-1252, the UTF-8 lines' accents would turn into mojibake; read as
+            // UTF-8, the other lines would be rejected. Neither is what the seller has.
+            let fewerAreOther = otherLines.count <= utf8Lines.count
+            func lines(_ count: Int) -> String { count == 1 ? "1 line" : "\(count) lines" }
+            throw BuyerGuardError(
+                .malformedInput,
+                "the file mixes encodings (\(lines(utf8Lines.count)) UTF-8 with non-ASCII characters, "
+                    + "\(lines(otherLines.count)) not valid UTF-8, Windows-1252?); this is the first of the "
+                    + "\(fewerAreOther ? "non-UTF-8" : "UTF-8") ones. Read as either encoding, some "
+                    + "lines' text would be garbled: convert the file to one encoding, or name the one to read it with "
+                    + "(nothing was imported)",
+                location: "\(path):\(fewerAreOther ? otherLines.first : utf8Lines.first)")
+        }
+
+        // Rows of one order that are apart: the same rule as for adjacent rows. A run whose buyer
+        // or address differs from the order's first run is rejected, and the order left out.
+        var conflicts: [(line: Int, problem: OrderReportRow.Problem)] = []
+        let orders = try finder.finish { run, firstLine in
+            problemCount += 1
+            conflicts.append((run.line, .init(orderID: OrderID(key: run.key), reason: Self.differ(from: firstLine))))
+            if conflicts.count >= 2 * keep + 16 {  // keep the earliest lines only, in bounded memory
+                conflicts.sort { $0.line < $1.line }
+                conflicts.removeLast(conflicts.count - keep)
+            }
+        }
+        if !conflicts.isEmpty {
+            problems = Array((problems + conflicts).sorted { $0.line < $1.line }.prefix(keep))
+        }
+
+        let encoding = requested ?? (otherLines.count == 0 ? .utf8 : .windows1252)
+        var check = ReportCheck(layout: layout, encoding: encoding, rowsRead: rowsRead, rowsRejected: problemCount, orders: orders)
         check.rejected = problems.map {
             RejectedRow(file: path, line: $0.line, orderID: $0.problem.orderID?.rawValue, reason: $0.problem.reason)
         }
         return check
+    }
+
+    static func differ(from line: Int) -> String {
+        "buyer or shipping details differ from those of the same order at line \(line)"
     }
 }
 
@@ -355,6 +490,10 @@ enum OrderFileSniffer {
     enum Format { case json, jsonLines, tabSeparated }
 
     static func format(of url: URL) throws -> Format {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw BuyerGuardError(.inputNotFound, "is a folder, not an order file (name the files in it)", location: url.path)
+        }
         let ext = url.pathExtension.lowercased()
         if ext == "jsonl" || ext == "ndjson" { return .jsonLines }
         guard let handle = FileHandle(forReadingAtPath: url.path) else {

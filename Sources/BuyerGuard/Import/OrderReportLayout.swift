@@ -104,17 +104,34 @@ struct OrderReportLayout: Sendable {
     /// Number of columns in the header.
     let columnCount: Int
 
-    /// Reads the header line. Returns `nil` when the line has no `order-id` column.
-    init?(header: [Substring]) {
+    /// Why a header line cannot be read.
+    enum HeaderProblem: Error {
+        /// No `order-id` (or `amazon-order-id`) column: not an order report.
+        case noOrderID
+        /// Two fields name the same column (directly or through an alias), so which one holds
+        /// the value is anyone's guess. Names as written (trimmed, lowercased), fields 1-based.
+        case duplicate(Column, first: (name: String, field: Int), second: (name: String, field: Int))
+    }
+
+    /// Reads the header line.
+    ///
+    /// - Throws: ``HeaderProblem`` when there is no `order-id` column, or a column BuyerGuard
+    ///   reads is named twice. Unknown columns may repeat: they are never read.
+    init(header: [Substring]) throws(HeaderProblem) {
         var positions: [Column: Int] = [:]
         var names = Set<String>()
+        var written: [Column: String] = [:]
         for (index, raw) in header.enumerated() {
             let name = raw.trimmingASCIIWhitespace().trimmingQuotes().lowercased()
             names.insert(name)
             guard let column = Column(rawValue: name) ?? Column.aliases[name] else { continue }
-            if positions[column] == nil { positions[column] = index }
+            if let earlier = positions[column] {
+                throw .duplicate(column, first: (written[column]!, earlier + 1), second: (name, index + 1))
+            }
+            positions[column] = index
+            written[column] = name
         }
-        guard positions[.orderID] != nil else { return nil }
+        guard positions[.orderID] != nil else { throw .noOrderID }
         self.fieldIndexes = Column.allCases.map { positions[$0] }
         self.columnCount = header.count
         if names.contains("quantity-to-ship") || names.contains("days-past-promise") {

@@ -102,6 +102,15 @@ struct OrderReportRow {
             }
         }
 
+        // The item's text is decoded only when writing: check here that it will decode, so that
+        // a row the write pass could not read is rejected now, with its whole order.
+        if depth == .check, encoding == .utf8 {
+            for column in Self.itemTextColumns {
+                guard let value = bytes(column), !encoding.accepts(value) else { continue }
+                throw Problem(orderID: orderID, reason: "column \(column.rawValue) is not valid \(encoding.rawValue) text")
+            }
+        }
+
         let quantityColumn: OrderReportLayout.Column = layout.position(of: .quantityPurchased) != nil ? .quantityPurchased : .quantityToShip
         var quantity = 1
         let quantityBytes = bytes(quantityColumn)
@@ -137,6 +146,20 @@ struct OrderReportRow {
         return OrderReportRow(
             orderID: orderID, item: item, purchaseDate: purchaseDate, paymentsDate: paymentsDate,
             status: status, marketplace: try text(.salesChannel), shipServiceLevel: try text(.shipServiceLevel), contact: contact)
+    }
+
+    /// The text columns other than contact fields (those are checked with the fingerprint).
+    private static let itemTextColumns: [OrderReportLayout.Column] = [.orderItemID, .sku, .productName, .shipServiceLevel, .salesChannel]
+
+    /// The order of a data line as ``OrderID/key``, or `nil` when its order id is not valid. Reads
+    /// nothing else: the write pass uses it to pass over the rows of orders it does not write.
+    static func orderKey(line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>], layout: OrderReportLayout) -> UInt64? {
+        guard let position = layout.position(of: .orderID), position < fields.count else { return nil }
+        var range = fields[position]
+        while let first = range.first, isSpace(line[first]) { range = range.dropFirst() }
+        while let last = range.last, isSpace(line[last]) { range = range.dropLast() }
+        let bytes = UnsafeBufferPointer(rebasing: line[range])
+        return OrderID.isValid(bytes) ? OrderID.key(validated: bytes) : nil
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }

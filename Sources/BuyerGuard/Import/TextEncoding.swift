@@ -26,6 +26,21 @@ public enum ReportEncoding: String, Sendable, CaseIterable, Codable {
         self != .utf8 || Self.isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
     }
 
+    /// What a line's bytes are, to tell a file in one encoding from a file that mixes two.
+    enum LineKind {
+        /// Only ASCII: the same text in every encoding here.
+        case ascii
+        /// Valid UTF-8 with non-ASCII characters.
+        case utf8
+        /// Not valid UTF-8 (Windows-1252 or ISO-8859-1, most likely).
+        case notUTF8
+    }
+
+    static func kind(of bytes: UnsafeBufferPointer<UInt8>) -> LineKind {
+        if isASCII(bytes) { return .ascii }
+        return String(validating: bytes, as: UTF8.self) != nil ? .utf8 : .notUTF8
+    }
+
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte >= 0x80 { return false }
         return true

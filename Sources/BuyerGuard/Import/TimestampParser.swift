@@ -2,7 +2,8 @@ import Foundation
 
 /// Parses the timestamps found in marketplace reports and API JSON, without locale surprises:
 /// `2026-11-02T10:15:22+00:00`, `...Z`, `...+0100`, fractional seconds, `2026-11-02 10:15:22 UTC`,
-/// and a bare date `2026-11-02` (midnight UTC).
+/// and a bare date `2026-11-02` (midnight UTC). A day the calendar does not have (`2026-02-30`) is
+/// refused, never rolled over into the next month.
 enum TimestampParser {
     static func parse(_ text: Substring) -> Date? {
         var string = String(text)
@@ -33,7 +34,7 @@ enum TimestampParser {
             return true
         }
         guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var hour = 0, minute = 0, second = 0
         var fraction = 0.0
         var offsetSeconds = 0
@@ -72,6 +73,15 @@ enum TimestampParser {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+    }
+
+    /// The number of days in `month` (1–12) of `year`, in the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's algorithm).

@@ -14,6 +14,9 @@ struct RecordID: Sendable, Hashable {
     static func order(_ id: OrderID) -> RecordID {
         RecordID(canonicalBytes: Array("o/".utf8) + Array(id.rawValue.utf8))
     }
+
+    /// "a buyer record" or "an order record", for error messages (which never name the record).
+    var kindDescription: String { canonicalBytes.first == UInt8(ascii: "b") ? "a buyer record" : "an order record" }
 }
 
 /// Random bytes (nonces, buyer ids) drawn from libsodium in blocks rather than one `getrandom`
@@ -132,18 +135,31 @@ struct FieldCipher: Sendable {
 
     /// Opens a sealed field. The plaintext comes back in a buffer that wipes itself.
     ///
-    /// - Throws: ``BuyerGuardError/Code/unsupportedFormat`` for an unknown format byte or key
-    ///   version, ``BuyerGuardError/Code/corruptCiphertext`` for anything that fails authentication.
+    /// Errors name the field and the kind of record (`buyer` or `order`), never its content.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/unsupportedFormat`` for an unknown ciphertext format or a
+    ///   field key version this vault lacks, ``BuyerGuardError/Code/corruptCiphertext`` for
+    ///   anything that fails authentication.
     func open(_ ciphertext: Data, field: ContactField, record: RecordID) throws -> SecureBytes {
+        let what = "sealed \(field.rawValue) of \(record.kindDescription)"
         guard ciphertext.count >= Self.overheadByteCount else {
             throw BuyerGuardError(
-                .corruptCiphertext, "sealed \(field.rawValue) is truncated (\(ciphertext.count) bytes, at least \(Self.overheadByteCount) needed)")
+                .corruptCiphertext, "\(what) is truncated (\(ciphertext.count) bytes, at least \(Self.overheadByteCount) needed)")
         }
         guard ciphertext.first == Self.format else {
-            throw BuyerGuardError(.unsupportedFormat, "sealed \(field.rawValue) has unknown format byte \(ciphertext.first!)")
+            throw BuyerGuardError(
+                .unsupportedFormat, "\(what): unknown ciphertext format \(ciphertext.first!) (this version reads format \(Self.format))")
         }
         let version = Self.keyVersion(of: ciphertext)!
-        let key = version == primary.version ? primary : try keyRing.key(.field, version: version)
+        let key: DataKey
+        if version == primary.version {
+            key = primary
+        } else {
+            do { key = try keyRing.key(.field, version: version) } catch {
+                throw BuyerGuardError(
+                    .unsupportedFormat, "\(what): no field key version \(version) in this vault (retired or never made)")
+            }
+        }
         do {
             return try ciphertext.withUnsafeBytes { (bytes) throws in
                 try Self.withAssociatedData(format: Self.format, version: version, record: record, field: field) { ad in
@@ -155,7 +171,7 @@ struct FieldCipher: Sendable {
         } catch {
             throw BuyerGuardError(
                 .corruptCiphertext,
-                "sealed \(field.rawValue) failed authentication: altered, truncated, or copied from another record or field")
+                "\(what) failed authentication: altered, truncated, or copied from another record or field")
         }
     }
 }
