@@ -289,12 +289,12 @@ import Testing
 
         // Tampering gives exit code 5 and names the entry.
         let database = try DatabaseQueue(path: vault + "/audit.sqlite")
-        // Entry 1 is the vault's creation, 2 the import, 3 the label, 4 the marketing denial.
-        try database.write { db in try db.execute(sql: "UPDATE entries SET decision = 'granted' WHERE seq = 4") }
+        // Entry 1 is the vault's creation, 2 the import's job-started, 3 the import, 4 the label, 5 the marketing denial.
+        try database.write { db in try db.execute(sql: "UPDATE entries SET decision = 'granted' WHERE seq = 5") }
         try database.close()
         let tampered = try cli.run(["audit", "verify", "--vault", vault])
         #expect(tampered.status == 5)
-        #expect(tampered.stdout.contains("entry 4"))
+        #expect(tampered.stdout.contains("entry 5"))
     }
 
     @Test func pseudonymFindsABuyersEntries() throws {
@@ -349,7 +349,7 @@ import Testing
         let verify = try cli.run(["audit", "verify", "--vault", vault, "--format", "json"])
         #expect(verify.status == 0, "\(verify.stdout)")
         let report = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
-        #expect(report?["entries"] as? Int == 32)  // the vault's creation, the import and 30 accesses
+        #expect(report?["entries"] as? Int == 33)  // the vault's creation, the import (started, done) and 30 accesses
     }
 }
 

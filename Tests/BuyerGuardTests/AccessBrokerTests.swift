@@ -317,10 +317,10 @@ struct BrokerFixture {
             }
             try await group.waitForAll()
         }
-        #expect(try await fixture.vault.auditLog.count() == 32_002)  // and the vault's creation and orders stored
+        #expect(try await fixture.vault.auditLog.count() == 32_003)  // and the vault's creation and orders stored (started, done)
         let report = try fixture.vault.auditLog.verify()
         #expect(report.isIntact)
-        #expect(report.entries == 32_002)
+        #expect(report.entries == 32_003)
         #expect(report.checkpointsVerified >= 3)  // one every 10,000 entries
     }
 
@@ -367,7 +367,8 @@ extension Optional where Wrapped == Data {
         #expect((columns?["shipped_at"] as Int64?) != nil && (columns?["refunded_at"] as Int64?) != nil)
         #expect(columns?["carrier"] == "Poste Italiane" && columns?["tracking_number"] == "PI-1")
         let kinds = try fixture.entries().map(\.kind)
-        #expect(kinds.suffix(4) == ["order-shipped", "order-delivered", "order-returned", "order-refunded"])
+        #expect(kinds.suffix(8) == ["job-started", "order-shipped", "job-started", "order-delivered", "job-started", "order-returned",
+                                    "job-started", "order-refunded"])
         let error = await #expect(throws: BuyerGuardError.self) {
             try await fixture.vault.record(.delivered(at: Date()), for: try OrderID("409-0000000-0000001"), actor: "ops")
         }

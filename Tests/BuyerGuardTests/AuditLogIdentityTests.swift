@@ -121,8 +121,8 @@ import BuyerGuardTesting
         for _ in 0..<1_200 { _ = try await fixture.attempt(fixture.request(.shipping)) }
         let intact = try fixture.vault.auditLog.verify()
         #expect(intact.isIntact, "\(intact.problems)")
-        try await fixture.vault.auditLog.database.write { db in try db.execute(sql: "DELETE FROM checkpoints WHERE entry_count > 3") }
+        try await fixture.vault.auditLog.database.write { db in try db.execute(sql: "DELETE FROM checkpoints WHERE entry_count > 4") }
         let report = try fixture.vault.auditLog.verify()
-        #expect(report.problems.contains { $0.code == "checkpoint-missing" && $0.sequence == 4 }, "\(report.problems)")
+        #expect(report.problems.contains { $0.code == "checkpoint-missing" && $0.sequence == 5 }, "\(report.problems)")
     }
 }

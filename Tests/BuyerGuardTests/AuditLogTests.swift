@@ -26,7 +26,7 @@ import Testing
         let (fixture, checkpoint) = try await Self.log(entries: 30)
         let report = try fixture.vault.auditLog.verify(checkpoint: checkpoint)
         #expect(report.isIntact)
-        #expect(report.entries == 32)  // the vault's creation, its orders stored, and 30 requests
+        #expect(report.entries == 33)  // the vault's creation, its orders stored (started, done), and 30 requests
         #expect(report.headHash == checkpoint.headHash)
         #expect(report.checkpointsVerified == 3)  // at creation, the test's, the exported one
         #expect(try fixture.entries().first?.kind == "vault-created")
@@ -87,12 +87,12 @@ import Testing
     @Test func recomputedChainIsCaughtByTheSignedCheckpoint() async throws {
         let (fixture, checkpoint) = try await Self.log(entries: 20)
         try await fixture.vault.auditLog.database.write { db in
-            // Entry 6 is a denied export; turn it into a granted one.
-            try db.execute(sql: "UPDATE entries SET decision = 'granted', reason = NULL WHERE seq = 6 AND decision = 'denied'")
+            // Entry 7 is a denied export; turn it into a granted one.
+            try db.execute(sql: "UPDATE entries SET decision = 'granted', reason = NULL WHERE seq = 7 AND decision = 'denied'")
             #expect(db.changesCount == 1)
-            // Recompute the chain from entry 6 on, as an attacker without the signing key would.
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE seq >= 6 ORDER BY seq")
-            var previous = [UInt8](try Data.fetchOne(db, sql: "SELECT hash FROM entries WHERE seq = 5")!)
+            // Recompute the chain from entry 7 on, as an attacker without the signing key would.
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE seq >= 7 ORDER BY seq")
+            var previous = [UInt8](try Data.fetchOne(db, sql: "SELECT hash FROM entries WHERE seq = 6")!)
             let hasher = AuditHasher()
             defer { hasher.deallocate() }
             for row in rows {
@@ -108,7 +108,7 @@ import Testing
             }
         }
         let report = try fixture.vault.auditLog.verify(checkpoint: checkpoint)
-        #expect(report.problems.contains { $0.code == "checkpoint-mismatch" && $0.sequence == 22 })
+        #expect(report.problems.contains { $0.code == "checkpoint-mismatch" && $0.sequence == 23 })
         #expect(!report.problems.contains { $0.code == "hash-mismatch" })  // the chain itself was made consistent
     }
 
@@ -137,7 +137,7 @@ import Testing
         let copy = try AuditLog.openForReading(at: fixture.vault.auditLog.url)
         let report = try copy.verify(checkpoint: read)
         #expect(report.isIntact)
-        #expect(report.entries == 7)  // the vault's creation, its orders stored, and 5 accesses
+        #expect(report.entries == 8)  // the vault's creation, its orders stored (started, done), and 5 accesses
     }
 
     @Test func eventsAreLoggedWithoutPII() async throws {
@@ -160,7 +160,7 @@ import Testing
         let fixture = try await BrokerFixture.make()
         try await fixture.vault.auditLog.appendSyntheticEntries(20_000, batch: 5000)
         let report = try fixture.vault.auditLog.verify()
-        #expect(report.isIntact && report.entries == 20_002)  // and the vault's creation and orders stored
+        #expect(report.isIntact && report.entries == 20_003)  // and the vault's creation and orders stored (started, done)
         return fixture
     }
 
@@ -185,7 +185,7 @@ import Testing
         let head = try await fixture.vault.auditLog.database.read { db in try Data.fetchOne(db, sql: "SELECT hash FROM entries ORDER BY seq DESC LIMIT 1") }
         #expect(try fixture.vault.auditLog.verify().headHash == [UInt8](try #require(head)).hexString)
         let checkpoint = try await fixture.vault.auditLog.checkpoint()
-        #expect(checkpoint.entryCount == 20_002)
+        #expect(checkpoint.entryCount == 20_003)
         #expect(try fixture.vault.auditLog.verify(checkpoint: checkpoint).isIntact)
     }
 }

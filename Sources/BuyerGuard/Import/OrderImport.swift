@@ -92,21 +92,26 @@ extension Vault {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw BuyerGuardError(.inputNotFound, "cannot read file (missing or no permission)", location: url.path)
         }
-        let summary: ImportFileSummary
-        switch try OrderFileSniffer.format(of: url) {
-        case .json:
-            summary = try await importJSONDocument(from: url, options: options)
-        case .jsonLines:
-            summary = try await importJSONLines(from: url, options: options, size: size, progress: progress)
-        case .tabSeparated:
-            summary = try await importReport(from: url, options: options, size: size, progress: progress)
+        let format = try OrderFileSniffer.format(of: url)
+        try AuditText.requirePrintable(options.actor, as: "actor")
+        let summary = try await journaled(.ordersImported, actor: options.actor, channel: .import,
+                                          intentDetails: ["file": AuditText.escaped(url.lastPathComponent)]) {
+            let summary: ImportFileSummary
+            switch format {
+            case .json:
+                summary = try await importJSONDocument(from: url, options: options)
+            case .jsonLines:
+                summary = try await importJSONLines(from: url, options: options, size: size, progress: progress)
+            case .tabSeparated:
+                summary = try await importReport(from: url, options: options, size: size, progress: progress)
+            }
+            return (summary, [
+                "file": AuditText.escaped(url.lastPathComponent), "format": summary.format, "rows-read": "\(summary.rowsRead)",
+                "rows-rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
+                "orders-updated": "\(summary.stored.ordersUpdated)", "orders-unchanged": "\(summary.stored.ordersUnchanged)",
+                "orders-skipped": "\(summary.ordersSkipped)",
+            ])
         }
-        try await auditLog.recordEvent(.ordersImported, actor: options.actor, channel: .import, details: [
-            "file": url.lastPathComponent, "format": summary.format, "rows-read": "\(summary.rowsRead)",
-            "rows-rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",
-            "orders-updated": "\(summary.stored.ordersUpdated)", "orders-unchanged": "\(summary.stored.ordersUnchanged)",
-            "orders-skipped": "\(summary.ordersSkipped)",
-        ])
         logger.info("imported order file", metadata: [
             "file": "\(url.lastPathComponent)", "format": "\(summary.format)", "rows": "\(summary.rowsRead)",
             "rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",

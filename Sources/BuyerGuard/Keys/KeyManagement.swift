@@ -67,26 +67,28 @@ extension Vault {
         let schedule = try MasterKeySchedule(newKey)
         let ring = keyRing
         let check = try schedule.keyCheckValue(vaultID: vaultID)
-        let rewrapped: Int = try await database.write { db in
-            var count = 0
-            for role in KeyRole.allCases {
-                for version in ring.versions(role) {
-                    let key = try ring.key(role, version: version)
-                    try db.execute(sql: "UPDATE keys SET wrapped = ? WHERE role = ? AND version = ?",
-                                   arguments: [try schedule.wrap(key, vaultID: vaultID), role.rawValue, Int64(version)])
-                    count += db.changesCount
+        try await journaled(.masterKeyRewrapped, actor: actor, channel: .rotation) {
+            let rewrapped: Int = try await database.write { db in
+                var count = 0
+                for role in KeyRole.allCases {
+                    for version in ring.versions(role) {
+                        let key = try ring.key(role, version: version)
+                        try db.execute(sql: "UPDATE keys SET wrapped = ? WHERE role = ? AND version = ?",
+                                       arguments: [try schedule.wrap(key, vaultID: vaultID), role.rawValue, Int64(version)])
+                        count += db.changesCount
+                    }
                 }
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'master_key_check'", arguments: [Data(check)])
+                guard db.changesCount == 1 else {
+                    throw BuyerGuardError(.unsupportedFormat, "the vault has no key-check value to replace")
+                }
+                try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
+                try Vault.bumpKeysGeneration(db)
+                return count
             }
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'master_key_check'", arguments: [Data(check)])
-            guard db.changesCount == 1 else {
-                throw BuyerGuardError(.unsupportedFormat, "the vault has no key-check value to replace")
-            }
-            try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
-            try Vault.bumpKeysGeneration(db)
-            return count
+            replaceSchedule(schedule)
+            return ((), ["data-keys": "\(rewrapped)"])
         }
-        replaceSchedule(schedule)
-        try await auditLog.recordEvent(.masterKeyRewrapped, actor: actor, channel: .rotation, details: ["data-keys": "\(rewrapped)"])
         try await checkpoint()  // the old wrappings leave the WAL too
     }
 }

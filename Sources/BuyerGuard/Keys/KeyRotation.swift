@@ -61,7 +61,8 @@ extension Vault {
         let vaultID = vaultIDBytes
         let schedule = self.schedule
         let ordered = RotatableKey.allCases.filter(keys.contains)
-        let versions: [String: Int] = try await database.write { db in
+        try await journaled(.keyRotationStarted, actor: actor, channel: .rotation, intentDetails: ["keys": ordered.map(\.rawValue).joined(separator: ",")]) {
+            let versions: [String: Int] = try await database.write { db in
             var versions: [String: Int] = [:]
             for key in ordered {
                 let next = (try Int64.fetchOne(db, sql: "SELECT max(version) FROM keys WHERE role = ?", arguments: [key.role.rawValue]) ?? 0) + 1
@@ -78,9 +79,9 @@ extension Vault {
             try Vault.bumpKeysGeneration(db)
             return versions
         }
-        try reloadKeys()
-        try await auditLog.recordEvent(.keyRotationStarted, actor: actor, channel: .rotation,
-                                       details: versions.mapValues { "v\($0)" })
+            try reloadKeys()
+            return ((), versions.mapValues { "v\($0)" })
+        }
         return try await continueRotation(actor: actor, batchSize: batchSize, pause: pause, progress: progress)
     }
 
@@ -90,72 +91,76 @@ extension Vault {
         actor: String, batchSize: Int = 2000, pause: Duration = .zero, progress: @Sendable (RotationProgress) -> Void = { _ in }
     ) async throws -> RotationSummary {
         try reloadKeys()
-        guard var state = try await database.read({ db in try Self.rotationState(db) }) else {
+        guard let state = try await database.read({ db in try Self.rotationState(db) }) else {
             throw BuyerGuardError(.invalidArgument, "no rotation in progress")
         }
-        let rotateField = state.keys.contains(.field)
-        let rotateIndex = state.keys.contains(.blindIndex)
-        var longestHold = Duration.zero
-        while true {
-            state.summary.passes += 1
-            let total = try await database.read { db in
-                (try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0) + (try Int.fetchOne(db, sql: "SELECT count(*) FROM buyers") ?? 0)
-            }
-            var done = 0
-            // Orders, then buyers. A transaction takes at most `batchSize` rows, in steps, and
-            // commits early once it has held the write lock for its budget; the cursor is saved in it.
-            for table in ["orders", "buyers"] {
-                while true {
-                    let cipher = self.cipher, indexer = self.indexer
-                    let before = state
-                    let (rows, complete, newState, held) = try await database.write { db -> (Int, Bool, RotationState, Duration) in
-                        var state = before
-                        var hold = LockHold()
-                        hold.begin()
-                        var rows = 0
-                        var complete = false
-                        repeat {
-                            let step = min(Self.rotationStep, batchSize - rows)
-                            let result = table == "orders"
-                                ? try Self.rotateOrders(after: state.ordersCursor, limit: step, field: rotateField, index: rotateIndex,
-                                                        cipher: cipher, indexer: indexer, db: db)
-                                : try Self.rotateBuyers(after: state.buyersCursor, limit: step, field: rotateField, index: rotateIndex,
-                                                        cipher: cipher, indexer: indexer, db: db)
-                            if table == "orders" { state.ordersCursor = result.cursor } else { state.buyersCursor = result.cursor }
-                            state.summary.valuesResealed += result.resealed
-                            state.summary.indexEntriesRebuilt += result.rebuilt
-                            rows += result.rows
-                            complete = result.rows < step
-                        } while !complete && rows < batchSize && !hold.isSpent
-                        try Self.saveRotationState(state, db)
-                        hold.end()
-                        return (rows, complete, state, hold.longest)
-                    }
-                    state = newState
-                    longestHold = max(longestHold, held)
-                    done += rows
-                    progress(RotationProgress(rowsDone: done, rowsTotal: total))
-                    if complete { break }
-                    await WriteLock.letWaitersIn(database.url)
-                    if pause > .zero { try await Task.sleep(for: pause) }
+        let started = state
+        let finished = try await journaled(.keyRotationFinished, actor: actor, channel: .rotation) {
+            var state = started
+            let rotateField = state.keys.contains(.field)
+            let rotateIndex = state.keys.contains(.blindIndex)
+            var longestHold = Duration.zero
+            while true {
+                state.summary.passes += 1
+                let total = try await database.read { db in
+                    (try Int.fetchOne(db, sql: "SELECT count(*) FROM orders") ?? 0) + (try Int.fetchOne(db, sql: "SELECT count(*) FROM buyers") ?? 0)
                 }
+                var done = 0
+                // Orders, then buyers. A transaction takes at most `batchSize` rows, in steps, and
+                // commits early once it has held the write lock for its budget; the cursor is saved in it.
+                for table in ["orders", "buyers"] {
+                    while true {
+                        let cipher = self.cipher, indexer = self.indexer
+                        let before = state
+                        let (rows, complete, newState, held) = try await database.write { db -> (Int, Bool, RotationState, Duration) in
+                            var state = before
+                            var hold = LockHold()
+                            hold.begin()
+                            var rows = 0
+                            var complete = false
+                            repeat {
+                                let step = min(Self.rotationStep, batchSize - rows)
+                                let result = table == "orders"
+                                    ? try Self.rotateOrders(after: state.ordersCursor, limit: step, field: rotateField, index: rotateIndex,
+                                                            cipher: cipher, indexer: indexer, db: db)
+                                    : try Self.rotateBuyers(after: state.buyersCursor, limit: step, field: rotateField, index: rotateIndex,
+                                                            cipher: cipher, indexer: indexer, db: db)
+                                if table == "orders" { state.ordersCursor = result.cursor } else { state.buyersCursor = result.cursor }
+                                state.summary.valuesResealed += result.resealed
+                                state.summary.indexEntriesRebuilt += result.rebuilt
+                                rows += result.rows
+                                complete = result.rows < step
+                            } while !complete && rows < batchSize && !hold.isSpent
+                            try Self.saveRotationState(state, db)
+                            hold.end()
+                            return (rows, complete, state, hold.longest)
+                        }
+                        state = newState
+                        longestHold = max(longestHold, held)
+                        done += rows
+                        progress(RotationProgress(rowsDone: done, rowsTotal: total))
+                        if complete { break }
+                        await WriteLock.letWaitersIn(database.url)
+                        if pause > .zero { try await Task.sleep(for: pause) }
+                    }
+                }
+                // Processes that still had the old key may have written behind the cursor: check, and
+                // go round again if they did.
+                let left = try await valuesNotOnPrimary(field: rotateField, index: rotateIndex)
+                if left == 0 || state.summary.passes >= 5 { break }
+                state.ordersCursor = 0
+                state.buyersCursor = 0
+                let restart = state
+                try await database.write { db in try Self.saveRotationState(restart, db) }
             }
-            // Processes that still had the old key may have written behind the cursor: check, and
-            // go round again if they did.
-            let left = try await valuesNotOnPrimary(field: rotateField, index: rotateIndex)
-            if left == 0 || state.summary.passes >= 5 { break }
-            state.ordersCursor = 0
-            state.buyersCursor = 0
-            let restart = state
-            try await database.write { db in try Self.saveRotationState(restart, db) }
+            let finished = state.summary
+            try await database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name = 'rotation'") }
+            logger.debug("rotation re-encrypted its rows", metadata: ["longest-lock-hold-ms": "\(longestHold / .milliseconds(1))"])
+            return (finished, [
+                "values-resealed": "\(finished.valuesResealed)", "index-entries-rebuilt": "\(finished.indexEntriesRebuilt)",
+                "passes": "\(finished.passes)",
+            ])
         }
-        let finished = state.summary
-        try await database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name = 'rotation'") }
-        logger.debug("rotation re-encrypted its rows", metadata: ["longest-lock-hold-ms": "\(longestHold / .milliseconds(1))"])
-        try await auditLog.recordEvent(.keyRotationFinished, actor: actor, channel: .rotation, details: [
-            "values-resealed": "\(finished.valuesResealed)", "index-entries-rebuilt": "\(finished.indexEntriesRebuilt)",
-            "passes": "\(finished.passes)",
-        ])
         try await checkpoint()
         return finished
     }
@@ -184,13 +189,16 @@ extension Vault {
             throw BuyerGuardError(.invalidArgument, "\(key.rawValue) key v\(version) still protects \(using) stored values; finish the rotation first")
         }
         let (schedule, vaultID) = (self.schedule, vaultIDBytes)
-        try await database.write { db in
-            try db.execute(sql: "DELETE FROM keys WHERE role = ? AND version = ?", arguments: [key.role.rawValue, version])
-            try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
-            try Vault.bumpKeysGeneration(db)
+        let name = ["key": "\(key.rawValue) v\(version)"]
+        try await journaled(.keyRetired, actor: actor, channel: .rotation, intentDetails: name) {
+            try await database.write { db in
+                try db.execute(sql: "DELETE FROM keys WHERE role = ? AND version = ?", arguments: [key.role.rawValue, version])
+                try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
+                try Vault.bumpKeysGeneration(db)
+            }
+            try reloadKeys()
+            return ((), name)
         }
-        try reloadKeys()
-        try await auditLog.recordEvent(.keyRetired, actor: actor, channel: .rotation, details: ["key": "\(key.rawValue) v\(version)"])
         try await checkpoint()
     }
 

@@ -25,11 +25,14 @@ extension Vault {
             if try accessState(for: order.id) == nil, !orders.contains(where: { $0.id == order.id }) { orders.append(order) }
         }
         // Written without an `orders-stored` event: its order ids would tell which orders are decoys.
-        let summary = try await write(try prepare(orders))
-        guard summary.ordersInserted == orders.count else {
-            throw BuyerGuardError(.storage, "only \(summary.ordersInserted) of \(count) canaries were stored; run the command again")
+        let prepared = try prepare(orders)
+        try await journaled(.canariesPlanted, actor: actor, channel: .library, intentDetails: ["count": "\(count)"]) {
+            let summary = try await write(prepared)
+            guard summary.ordersInserted == orders.count else {
+                throw BuyerGuardError(.storage, "only \(summary.ordersInserted) of \(count) canaries were stored; run the command again")
+            }
+            return ((), ["count": "\(count)"])
         }
-        try await auditLog.recordEvent(.canariesPlanted, actor: actor, channel: .library, details: ["count": "\(count)"])
         return orders.map(\.id)
     }
 

@@ -48,14 +48,11 @@ extension Vault {
             (nil, nil)
         }
         let dateColumn = "\(event.status == .cancelled ? "cancelled" : event.status.rawValue)_at"  // shipped_at, delivered_at, ...
-        let changed: Int = try await database.write { db in
-            try db.execute(sql: """
-                UPDATE orders SET status = ?, \(dateColumn) = ?, carrier = coalesce(?, carrier),
-                    tracking_number = coalesce(?, tracking_number), updated_at = ? WHERE order_id = ?
-                """, arguments: [event.status.rawValue, seconds, carrier, tracking, seconds, orderID.rawValue])
-            return db.changesCount
+        try AuditText.requirePrintable(actor, as: "actor")
+        let exists = try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?)", arguments: [orderID.rawValue]) ?? false
         }
-        guard changed > 0 else {
+        guard exists else {
             throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path)
         }
         var details = ["date": ISO8601DateFormatter().string(from: event.date)]
@@ -63,6 +60,19 @@ extension Vault {
         details["tracking-number"] = tracking
         if case .refunded(_, let reason) = event { details["reason"] = reason }
         if case .cancelled(_, let reason) = event { details["reason"] = reason }
-        try await auditLog.recordEvent(AuditEventKind(event), actor: actor, orderID: orderID, channel: channel, details: details)
+        let finished = details
+        try await journaled(AuditEventKind(event), actor: actor, orderID: orderID, channel: channel, intentDetails: details) {
+            let changed: Int = try await database.write { db in
+                try db.execute(sql: """
+                    UPDATE orders SET status = ?, \(dateColumn) = ?, carrier = coalesce(?, carrier),
+                        tracking_number = coalesce(?, tracking_number), updated_at = ? WHERE order_id = ?
+                    """, arguments: [event.status.rawValue, seconds, carrier, tracking, seconds, orderID.rawValue])
+                return db.changesCount
+            }
+            guard changed > 0 else {
+                throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path)
+            }
+            return ((), finished)
+        }
     }
 }

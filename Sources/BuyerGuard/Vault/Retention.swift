@@ -51,14 +51,19 @@ extension Vault {
             summary.buyers = buyers
             return summary
         }
-        let removed = try await removePII(where: condition, reason: "retention", at: now)
-        summary.orders = removed.orders
-        summary.buyers = removed.buyers
-        try await auditLog.recordEvent(.purge, actor: actor, channel: .purge, details: [
-            "orders": "\(summary.orders)", "buyers": "\(summary.buyers)", "orders-without-dates": "\(summary.ordersWithoutDates)",
+        let windows = [
             "retention-days-after-delivery": "\(Int(policy.retentionAfterDelivery / 86_400))",
             "retention-days-without-delivery": "\(Int(policy.retentionWithoutDelivery / 86_400))",
-        ])
+        ]
+        let withoutDates = summary.ordersWithoutDates
+        let removed = try await journaled(.purge, actor: actor, channel: .purge, intentDetails: windows) {
+            let removed = try await removePII(where: condition, reason: "retention", at: now)
+            return (removed, windows.merging([
+                "orders": "\(removed.orders)", "buyers": "\(removed.buyers)", "orders-without-dates": "\(withoutDates)",
+            ]) { $1 })
+        }
+        summary.orders = removed.orders
+        summary.buyers = removed.buyers
         try await checkpoint()
         return summary
     }
@@ -91,13 +96,13 @@ extension Vault {
         let orderIDs = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT order_id FROM orders WHERE buyer_id = ? ORDER BY order_id", arguments: [buyerID])
         }
-        let removed = try await removePII(where: "buyer_id = \(buyerID) AND pii_removed_at IS NULL", reason: "erasure", at: clock.now,
-                                          alsoBuyer: buyerID)
+        let evidence = ["orders": orderIDs.joined(separator: ","), "buyer": pseudonym(buyerUID: try await buyerUID(buyerID))]
+        let removed = try await journaled(.erase, actor: actor, channel: .erase, intentDetails: evidence) {
+            (try await removePII(where: "buyer_id = \(buyerID) AND pii_removed_at IS NULL", reason: "erasure", at: clock.now,
+                                 alsoBuyer: buyerID), evidence)
+        }
         var summary = RemovalSummary(orders: removed.orders, buyers: removed.buyers, orderIDs: orderIDs)
         summary.dryRun = false
-        try await auditLog.recordEvent(.erase, actor: actor, channel: .erase, details: [
-            "orders": orderIDs.joined(separator: ","), "buyer": pseudonym(buyerUID: try await buyerUID(buyerID)),
-        ])
         try await checkpoint()
         return summary
     }

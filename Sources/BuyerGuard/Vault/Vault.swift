@@ -250,8 +250,10 @@ public final class Vault: Sendable {
         }
         try await OrderBuyerLink.backfillIfNeeded(pool, keyRing: ring)
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
-        return Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
-                     audit: audit, clock: clock, logger: logger)
+        let vault = Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
+                          audit: audit, clock: clock, logger: logger)
+        try await vault.recoverInterruptedJobs()  // a job killed earlier gets its closing event
+        return vault
     }
 
     /// Unwraps stored key rows; returns the keys and the primary version of each role.
@@ -348,16 +350,19 @@ public final class Vault: Sendable {
     @discardableResult
     public func store(_ orders: [MarketplaceOrder], actor: String) async throws -> StoreSummary {
         try AuditText.requirePrintable(actor, as: "actor")
-        let summary = try await write(try prepare(orders), keepingUpdatedIDs: true)
-        let shown = summary.updatedOrderIDs.prefix(Self.updatedIDsLogged)
-        var details = [
-            "orders": "\(orders.count)", "orders-new": "\(summary.ordersInserted)", "orders-updated": "\(summary.ordersUpdated)",
-            "orders-unchanged": "\(summary.ordersUnchanged)",
-        ]
-        if !shown.isEmpty { details["updated"] = shown.joined(separator: ",") }
-        if summary.updatedOrderIDs.count > shown.count { details["updated-not-listed"] = "\(summary.updatedOrderIDs.count - shown.count)" }
-        try await auditLog.recordEvent(.ordersStored, actor: actor, orderID: orders.count == 1 ? orders[0].id : nil, details: details)
-        return summary
+        let prepared = try prepare(orders)
+        return try await journaled(.ordersStored, actor: actor, orderID: orders.count == 1 ? orders[0].id : nil, channel: .library,
+                                   intentDetails: ["orders": "\(orders.count)"]) {
+            let summary = try await write(prepared, keepingUpdatedIDs: true)
+            let shown = summary.updatedOrderIDs.prefix(Self.updatedIDsLogged)
+            var details = [
+                "orders": "\(orders.count)", "orders-new": "\(summary.ordersInserted)", "orders-updated": "\(summary.ordersUpdated)",
+                "orders-unchanged": "\(summary.ordersUnchanged)",
+            ]
+            if !shown.isEmpty { details["updated"] = shown.joined(separator: ",") }
+            if summary.updatedOrderIDs.count > shown.count { details["updated-not-listed"] = "\(summary.updatedOrderIDs.count - shown.count)" }
+            return (summary, details)
+        }
     }
 
     /// Updated order ids named in one `orders-stored` event.

@@ -91,6 +91,20 @@ enum VaultSchema {
             // (secure_delete overwrites it; the next WAL checkpoint removes it from the WAL).
             try db.execute(sql: "UPDATE orders SET buyer_phone = NULL WHERE buyer_phone IS NOT NULL")
         }
+        migrator.registerMigration("v4-jobs") { db in
+            // The intent journal: see JobJournal.
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    intent TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    order_id TEXT,
+                    details TEXT,
+                    started_ms INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }
