@@ -91,14 +91,81 @@ import BuyerGuardTesting
         #expect(try await reopened.auditLog.count() == checkpoint.entryCount)
     }
 
+    /// Makes the vault look like one from before generation 2: no records, the old check value.
+    static func makeGenerationOne(_ fixture: BrokerFixture) async throws {
+        let schedule = try MasterKeySchedule(fixture.temporary.masterKey)
+        let old = try schedule.keyCheckValue(vaultID: [UInt8](hexString: fixture.vault.vaultID)!, generation: 1)
+        try await fixture.vault.database.write { db in
+            try db.execute(sql: "DELETE FROM meta WHERE name IN ('audit_mark', 'audit_log_id', 'key_manifest')")
+            try db.execute(sql: "UPDATE orders SET buyer_link = NULL")
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'master_key_check'", arguments: [Data(old)])
+        }
+    }
+
     /// A vault made before it kept a record of its log adopts the log it has once, and from then on checks it.
-    @Test func aVaultWithoutARecordAdoptsItsLog() async throws {
+    @Test func aVaultOfGenerationOneAdoptsItsRecordsOnce() async throws {
         let fixture = try await BrokerFixture.make()
-        try await fixture.vault.database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name IN ('audit_mark', 'audit_log_id')") }
+        try await Self.makeGenerationOne(fixture)
         let adopted = try await Self.reopen(fixture)
         #expect(try await adopted.database.read { db in try AuditLogMark.stored(db) }.mark != nil)
+        let broker = AccessBroker(vault: adopted)
+        #expect(try await broker.withAccess(fixture.request(.shipping)) { $0.fields.count } > 0)  // links were backfilled
         try Self.removeLog(in: fixture.temporary.vaultFolder)
         try await Self.expectTampered(fixture, mentioning: "missing")
+    }
+
+    /// Deleting a record does not pass a vault off as an older one that would adopt what it finds.
+    @Test(arguments: ["audit_log_id", "key_manifest"])
+    func aDeletedRecordIsRefusedNotReadopted(name: String) async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.database.write { db in try db.execute(sql: "DELETE FROM meta WHERE name = ?", arguments: [name]) }
+        do {
+            _ = try await Self.reopen(fixture)
+            Issue.record("the vault opened")
+        } catch let error as BuyerGuardError {
+            #expect(error.code == .auditTampered || error.code == .vaultTampered, "\(error)")
+            #expect(error.message.contains("missing"), "\(error.message)")
+        }
+    }
+
+    /// A checkpoint copied from the log's own table has a valid signature, but it is not the vault's mark.
+    @Test func anOlderCheckpointCopiedIntoTheMarkIsRefused() async throws {
+        let fixture = try await BrokerFixture.make()
+        let early = try await fixture.vault.auditLog.checkpoint()
+        for _ in 0..<3 { _ = try await fixture.attempt(fixture.request(.prohibited(.export))) }
+        let late = try await fixture.vault.auditLog.checkpoint()
+        #expect(late.entryCount > early.entryCount)
+        let forged = try JSONEncoder().encode(AuditLogMark.Stored(checkpoint: early, mac: String(repeating: "0", count: 64)))
+        try await fixture.vault.database.write { db in
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'audit_mark'", arguments: [forged])
+        }
+        try await fixture.vault.auditLog.database.write { db in
+            try db.execute(sql: "DELETE FROM entries WHERE seq > ?", arguments: [early.entryCount])
+            try db.execute(sql: "DELETE FROM checkpoints WHERE entry_count > ?", arguments: [early.entryCount])
+        }
+        try await Self.expectTampered(fixture, mentioning: "altered")
+    }
+
+    /// The mark follows a rewrap: the vault opens with the new key, its mark intact.
+    @Test func theMarkSurvivesARewrap() async throws {
+        let fixture = try await BrokerFixture.make()
+        let newKey = try MasterKey.generate()
+        try await fixture.vault.rewrap(to: newKey, actor: "security")
+        try await fixture.vault.auditLog.checkpoint()
+        _ = try await Vault.open(at: fixture.temporary.vaultFolder, keyProvider: newKey, clock: fixture.clock)
+    }
+
+    /// Clearing an order's link and the old upgrade flag no longer gets the link recomputed.
+    @Test func aClearedLinkIsNotRecomputed() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.database.write { db in
+            try db.execute(sql: "UPDATE orders SET buyer_id = (SELECT buyer_id FROM orders WHERE order_id = ?), buyer_link = NULL WHERE order_id = ?",
+                           arguments: [BrokerFixture.orderB.rawValue, BrokerFixture.orderA.rawValue])
+            try db.execute(sql: "DELETE FROM meta WHERE name = 'order_buyer_links'")
+        }
+        let reopened = try await Self.reopen(fixture)
+        let broker = AccessBroker(vault: reopened)
+        await #expect(throws: BuyerGuardError.self) { _ = try await broker.withAccess(fixture.request(.shipping)) { $0.fields.count } }
     }
 }
 

@@ -83,6 +83,7 @@ extension Vault {
                     throw BuyerGuardError(.unsupportedFormat, "the vault has no key-check value to replace")
                 }
                 try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
+                try AuditLogMark.remac(db, schedule: schedule, vaultID: vaultID)
                 try Vault.bumpKeysGeneration(db)
                 return count
             }

@@ -29,7 +29,7 @@ enum KeyManifest {
 
     /// Compares the table with the record. A vault from before the record gets one, if it holds a
     /// key of every role; otherwise, and for any difference, throws ``BuyerGuardError/Code/vaultTampered``.
-    static func check(_ database: DatabaseFile, schedule: MasterKeySchedule, vaultID: [UInt8]) async throws {
+    static func check(_ database: DatabaseFile, schedule: MasterKeySchedule, vaultID: [UInt8], strict: Bool) async throws {
         let location = database.url.path
         let hasTable = try await database.read { db in try db.tableExists("keys") }
         guard hasTable else {
@@ -40,6 +40,10 @@ enum KeyManifest {
             (try listing(db), try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]).map { String(decoding: $0, as: UTF8.self) })
         }
         guard let stored else {
+            guard !strict else {
+                throw BuyerGuardError(.vaultTampered, "the vault's record of its keys is missing from \(Vault.databaseFileName): it was removed. Restore it from a backup; nothing was changed",
+                                      location: location)
+            }
             let missing = KeyRole.allCases.filter { role in !keys.contains { $0.hasPrefix(role.rawValue + " v") } }
             guard missing.isEmpty else {
                 throw BuyerGuardError(

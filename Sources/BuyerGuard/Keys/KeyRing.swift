@@ -45,8 +45,18 @@ struct MasterKeySchedule: Sendable {
     }
 
     /// The 32-byte key-check value stored in the vault: keyed BLAKE2b over a label and the vault id.
-    func keyCheckValue(vaultID: [UInt8]) throws -> [UInt8] {
-        try BLAKE2b.hash(Array("buyerguard master key check v1".utf8) + vaultID, key: checkKey)
+    ///
+    /// The label carries the vault's generation: 2 for a vault that keeps records of its log, its
+    /// keys and its order links (every vault made or opened by this version), 1 for one from before.
+    /// Only the master key makes either, so deleting those records cannot pass a vault off as an
+    /// older one that would adopt whatever it finds.
+    func keyCheckValue(vaultID: [UInt8], generation: Int = 2) throws -> [UInt8] {
+        try BLAKE2b.hash(Array("buyerguard master key check v\(generation)".utf8) + vaultID, key: checkKey)
+    }
+
+    /// Keyed BLAKE2b under the check key, for the vault's own records (the audit log's mark).
+    func recordMAC(_ label: String, vaultID: [UInt8], _ message: [UInt8]) throws -> [UInt8] {
+        try BLAKE2b.hash(Array("bg.\(label).v1|".utf8) + vaultID + [0x7C] + message, key: checkKey)
     }
 
     /// Associated data binding a wrapped key to its vault, role and version.

@@ -48,6 +48,7 @@ extension Vault {
         _ kind: AuditEventKind, actor: String, orderID: OrderID? = nil, channel: AccessChannel,
         intentDetails: [String: String] = [:], _ work: () async throws -> (T, [String: String])
     ) async throws -> T {
+        try AuditText.requirePrintable(actor, as: "actor")  // every job's actor, whichever command or API it came from
         let intent = randomBytes(8).hexString
         guard let lock = JobJournal.lock(folder: folder, intent: intent) else {
             throw BuyerGuardError(.io, "cannot create the job's lock file", location: JobJournal.lockPath(folder: folder, intent: intent))
@@ -106,6 +107,15 @@ extension Vault {
             }
             try await database.write { db in try db.execute(sql: "DELETE FROM jobs WHERE intent = ?", arguments: [job.intent]) }
             logger.notice("closed a job that was interrupted", metadata: ["job": "\(job.kind)", "intent": "\(job.intent)"])
+        }
+        // A job killed just before its row was written, or just after it was deleted, leaves only
+        // its lock file: nothing to record (nothing changed without a row), only a file to remove.
+        let prefix = Vault.databaseFileName + "-job-"
+        let known = Set(rows.map(\.intent))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            let intent = String(name.dropFirst(prefix.count))
+            guard !known.contains(intent), let lock = JobJournal.lock(folder: folder, intent: intent) else { continue }
+            JobJournal.unlock(lock, folder: folder, intent: intent)
         }
     }
 

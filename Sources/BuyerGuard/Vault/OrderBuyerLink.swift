@@ -25,20 +25,18 @@ enum OrderBuyerLink {
         return constantTimeEquals([UInt8](stored), [UInt8](try mac(orderID: orderID, buyerUID: buyerUID, keyRing: keyRing)))
     }
 
-    static let flagName = "order_buyer_links"
-
-    /// Computes the link of every order that has none: once, for a vault from before links
-    /// (afterwards an order without a valid link is refused). Marks the vault as linked.
-    static func backfillIfNeeded(_ database: DatabaseFile, keyRing: KeyRing) async throws {
-        let done = try await database.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [flagName]) != nil }
-        if done { return }
+    /// Links the orders that have no link yet: once, when a vault from before links is upgraded
+    /// (generation 1 to 2, see ``MasterKeySchedule/keyCheckValue(vaultID:generation:)``). A vault of
+    /// generation 2 is never backfilled: an order without a valid link there is refused.
+    static func backfill(_ database: DatabaseFile, keyRing: KeyRing) async throws {
         try await database.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT orders.id, orders.order_id, buyers.uid FROM orders JOIN buyers ON buyers.id = orders.buyer_id")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT orders.id, orders.order_id, buyers.uid FROM orders JOIN buyers ON buyers.id = orders.buyer_id WHERE orders.buyer_link IS NULL
+                """)
             for row in rows {
                 try db.execute(sql: "UPDATE orders SET buyer_link = ? WHERE id = ?",
                                arguments: [try mac(orderID: row["order_id"], buyerUID: [UInt8](row["uid"] as Data), keyRing: keyRing), row["id"] as Int64])
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [flagName, Data("1".utf8)])
         }
     }
 }

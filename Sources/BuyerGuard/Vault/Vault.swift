@@ -48,12 +48,12 @@ public final class Vault: Sendable {
     let database: DatabaseFile
     private let ring: Mutex<KeyRing>
     /// The master key's derived keys, kept to unwrap data keys another process adds (rotation).
-    private let masterSchedule: Mutex<MasterKeySchedule>
+    private let masterSchedule: ScheduleHolder
     /// The key generation the ring was loaded at (`meta.keys_generation`, bumped by every key change).
     private let loadedGeneration = Mutex<Int64>(-1)
     let vaultIDBytes: [UInt8]
 
-    var schedule: MasterKeySchedule { masterSchedule.withLock { $0 } }
+    var schedule: MasterKeySchedule { masterSchedule.current }
 
     /// The data keys as last loaded. Immutable: a key operation loads a new ring and swaps it in.
     var keyRing: KeyRing { ring.withLock { $0 } }
@@ -69,7 +69,7 @@ public final class Vault: Sendable {
     public let clock: any BuyerGuardClock
 
     private init(
-        folder: URL, vaultID: [UInt8], database: DatabaseFile, keyRing: KeyRing, schedule: MasterKeySchedule,
+        folder: URL, vaultID: [UInt8], database: DatabaseFile, keyRing: KeyRing, schedule: ScheduleHolder,
         settings: VaultConfiguration, audit: AuditLog, clock: any BuyerGuardClock, logger: Logger
     ) {
         self.folder = folder
@@ -79,7 +79,7 @@ public final class Vault: Sendable {
         self.vaultID = vaultID.hexString
         self.database = database
         self.ring = Mutex(keyRing)
-        self.masterSchedule = Mutex(schedule)
+        self.masterSchedule = schedule
         self.vaultIDBytes = vaultID
         self.logger = logger
     }
@@ -149,7 +149,6 @@ public final class Vault: Sendable {
                         arguments: [role.rawValue, try schedule.wrap(key, vaultID: vaultID), now])
                 }
                 try KeyManifest.record(db, schedule: schedule, vaultID: vaultID)
-                try db.execute(sql: "INSERT INTO meta (name, value) VALUES (?, ?)", arguments: [OrderBuyerLink.flagName, Data("1".utf8)])
             }
             try queue.close()
             try fileManager.moveItem(at: staging, to: target)
@@ -216,12 +215,19 @@ public final class Vault: Sendable {
         let master = try await keyProvider.masterKey(for: VaultKeyContext(vaultID: vaultID.hexString, passphraseSalt: [UInt8](salt)))
         
         let schedule = try MasterKeySchedule(master)
-        guard constantTimeEquals(try schedule.keyCheckValue(vaultID: vaultID), [UInt8](check)) else {
+        // Generation 2 keeps records of its log, keys and order links; a vault of generation 1
+        // adopts them once, below. The check value says which, and only the key can make it.
+        let strict: Bool
+        if constantTimeEquals(try schedule.keyCheckValue(vaultID: vaultID), [UInt8](check)) {
+            strict = true
+        } else if constantTimeEquals(try schedule.keyCheckValue(vaultID: vaultID, generation: 1), [UInt8](check)) {
+            strict = false
+        } else {
             throw BuyerGuardError(
                 .wrongMasterKey, "wrong master key: this key does not belong to the vault (nothing was read or changed)",
                 location: folder.path)
         }
-        try await KeyManifest.check(pool, schedule: schedule, vaultID: vaultID)
+        try await KeyManifest.check(pool, schedule: schedule, vaultID: vaultID, strict: strict)
         let wrapped = try pool.read { db -> [Row] in
             try Row.fetchAll(db, sql: "SELECT role, version, wrapped, is_primary, created_at FROM keys WHERE retired_at IS NULL")
         }
@@ -233,24 +239,32 @@ public final class Vault: Sendable {
         let ring = try KeyRing(keys: keys, primaries: primaries)
         let signing = try Ed25519.keyPair(seed: ring.primary(.auditSigning).secret)
         let marks = pool
+        let holder = ScheduleHolder(schedule)
         let audit = try AuditLog.open(
             folder: folder, vaultID: vaultID.hexString, signer: AuditSigner(secretKey: signing.secretKey, publicKey: signing.publicKey),
             settings: configuration, clock: clock, logger: logger, creating: creatingLog,
             onCheckpoint: { checkpoint in
-                do { try await AuditLogMark.raise(to: checkpoint, in: marks) } catch {
+                do { try await AuditLogMark.raise(to: checkpoint, in: marks, schedule: holder.current, vaultID: vaultID) } catch {
                     logger.warning("could not record the audit log's checkpoint in the vault", metadata: ["error": "\(error)"])
                 }
             })
         if creatingLog {
             try AuditLogMark.recordLogID(audit.logID, in: pool)
-        } else if try AuditLogMark.check(audit, against: pool) {
+        } else if try AuditLogMark.check(audit, against: pool, schedule: schedule, vaultID: vaultID, strict: strict) {
             // A vault from before it kept a record of its log: adopt the log it has, as it is now.
             try AuditLogMark.recordLogID(audit.logID, in: pool)
             try await audit.checkpoint()
         }
-        try await OrderBuyerLink.backfillIfNeeded(pool, keyRing: ring)
+        if !strict {
+            try await OrderBuyerLink.backfill(pool, keyRing: ring)
+            let upgraded = try schedule.keyCheckValue(vaultID: vaultID)
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'master_key_check'", arguments: [Data(upgraded)])
+            }
+            logger.notice("vault upgraded: it now keeps signed records of its log, keys and order links", metadata: ["vault": "\(folder.path)"])
+        }
         logger.debug("opened vault", metadata: ["vault": "\(folder.path)"])
-        let vault = Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: schedule, settings: configuration,
+        let vault = Vault(folder: folder, vaultID: vaultID, database: pool, keyRing: ring, schedule: holder, settings: configuration,
                           audit: audit, clock: clock, logger: logger)
         try await vault.recoverInterruptedJobs()  // a job killed earlier gets its closing event
         return vault
@@ -302,7 +316,7 @@ public final class Vault: Sendable {
 
     /// Swaps in a new master key schedule (after a rewrap).
     func replaceSchedule(_ new: MasterKeySchedule) {
-        masterSchedule.withLock { $0 = new }
+        masterSchedule.replace(new)
     }
 
     static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
@@ -441,6 +455,15 @@ public final class Vault: Sendable {
             _ = try db.checkpoint(.truncate)
         }
     }
+}
+
+/// The vault's current master key schedule, shared with the audit log's checkpoint hook (which
+/// MACs the vault's mark of the log): a rewrap replaces it for both.
+final class ScheduleHolder: Sendable {
+    private let value: Mutex<MasterKeySchedule>
+    init(_ schedule: MasterKeySchedule) { value = Mutex(schedule) }
+    var current: MasterKeySchedule { value.withLock { $0 } }
+    func replace(_ schedule: MasterKeySchedule) { value.withLock { $0 = schedule } }
 }
 
 /// What `buyerguard status` shows: counts and keys, never personal data.
