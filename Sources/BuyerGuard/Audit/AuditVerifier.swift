@@ -8,7 +8,7 @@ public struct AuditVerification: Sendable, Codable, Equatable {
     /// One problem, at an entry or a checkpoint.
     public struct Problem: Sendable, Codable, Equatable, CustomStringConvertible {
         /// `hash-mismatch`, `chain-broken`, `sequence-gap`, `bad-signature`, `checkpoint-mismatch`,
-        /// `truncated`, `wrong-log`, `untrusted-key`.
+        /// `truncated`, `wrong-log`, `untrusted-key`, `checkpoint-missing` (the automatic checkpoints every 10,000 entries or daily are absent: deleted).
         public var code: String
         /// The entry (or checkpoint entry count) where it was found.
         public var sequence: Int64
