@@ -90,6 +90,6 @@ extension Vault {
             replaceSchedule(schedule)
             return ((), ["data-keys": "\(rewrapped)"])
         }
-        try await checkpoint()  // the old wrappings leave the WAL too
+        await checkpointAfterJob()  // the old wrappings leave the WAL too
     }
 }

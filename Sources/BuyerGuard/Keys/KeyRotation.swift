@@ -161,7 +161,7 @@ extension Vault {
                 "passes": "\(finished.passes)",
             ])
         }
-        try await checkpoint()
+        await checkpointAfterJob()
         return finished
     }
 
@@ -199,7 +199,7 @@ extension Vault {
             try reloadKeys()
             return ((), name)
         }
-        try await checkpoint()
+        await checkpointAfterJob()
     }
 
     /// Rows read and re-sealed between two looks at the transaction's clock.

@@ -51,7 +51,7 @@ extension BuyerGuardError {
                 .busy,
                 "\(name) is busy: another process or connection held its write lock for more than \(seconds.formatted()) s, "
                     + "so \(action ?? "this request") changed nothing. Try again; if it keeps happening, look for a stuck "
-                    + "process that has this vault open (a long job commits at least every \(WriteLock.holdBudget.formatted()))",
+                    + "process that has this vault open (a long job commits at least every \(WriteLock.holdBudget / .milliseconds(1)) ms)",
                 location: file.path, underlying: error.redactedDescription)
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
             self.init(

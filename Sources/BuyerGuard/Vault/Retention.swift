@@ -64,7 +64,7 @@ extension Vault {
         }
         summary.orders = removed.orders
         summary.buyers = removed.buyers
-        try await checkpoint()
+        await checkpointAfterJob()
         return summary
     }
 
@@ -103,7 +103,7 @@ extension Vault {
         }
         var summary = RemovalSummary(orders: removed.orders, buyers: removed.buyers, orderIDs: orderIDs)
         summary.dryRun = false
-        try await checkpoint()
+        await checkpointAfterJob()
         return summary
     }
 

@@ -455,6 +455,20 @@ public final class Vault: Sendable {
             _ = try db.checkpoint(.truncate)
         }
     }
+
+    /// After a job that removed or re-encrypted data: a truncating checkpoint, so that with
+    /// `secure_delete` the old ciphertext is gone from the WAL too. Best effort: the job and its
+    /// event are done, and under steady traffic a truncating checkpoint can wait out the busy
+    /// timeout; then a passive one copies what it can and the rest goes at a later checkpoint.
+    func checkpointAfterJob() async {
+        do {
+            try await checkpoint()
+        } catch {
+            _ = try? await database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            logger.warning("the WAL could not be truncated after the job (the vault is busy); old ciphertext leaves it at a later checkpoint",
+                           metadata: ["vault": "\(folder.path)"])
+        }
+    }
 }
 
 /// The vault's current master key schedule, shared with the audit log's checkpoint hook (which
