@@ -120,17 +120,22 @@ extension Vault {
         var orders = 0
         var buyers = 0
         var longestHold = Duration.zero
+        var cursor: Int64 = 0  // orders are walked in id order: each step starts where the last ended
         while true {
-            let (changed, cleared, complete, held) = try await database.write { db -> (Int, Int, Bool, Duration) in
+            let start = cursor
+            let (changed, cleared, complete, held, reached) = try await database.write { db -> (Int, Int, Bool, Duration, Int64) in
+                var cursor = start
                 var hold = LockHold()
                 hold.begin()
                 var changed = 0
                 var cleared = 0
                 var complete = false
                 repeat {
-                    let ids = try Int64.fetchAll(db, sql: "SELECT id FROM orders WHERE \(condition) LIMIT \(Self.removalStep)")
+                    let ids = try Int64.fetchAll(
+                        db, sql: "SELECT id FROM orders WHERE id > ? AND \(condition) ORDER BY id LIMIT \(Self.removalStep)", arguments: [cursor])
                     complete = ids.count < Self.removalStep
-                    guard !ids.isEmpty else { break }
+                    guard let last = ids.last else { break }
+                    cursor = last
                     let list = ids.map(String.init).joined(separator: ",")
                     let buyerIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT buyer_id FROM orders WHERE id IN (\(list))")
                     try db.execute(sql: "UPDATE orders SET \(nulls), pii_removed_at = ?, pii_removed_reason = ? WHERE id IN (\(list))",
@@ -146,8 +151,9 @@ extension Vault {
                     cleared += db.changesCount
                 } while !complete && !hold.isSpent
                 hold.end()
-                return (changed, cleared, complete, hold.longest)
+                return (changed, cleared, complete, hold.longest, cursor)
             }
+            cursor = reached
             orders += changed
             buyers += cleared
             longestHold = max(longestHold, held)
