@@ -24,15 +24,7 @@ struct EmailInput: ParsableArguments {
     static func read(email: String?, file emailFile: String?) throws -> String? {
         if let email { return email }
         guard let emailFile else { return nil }
-        let data: Data
-        if emailFile == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: emailFile) else {
-                throw BuyerGuardError(.inputNotFound, "cannot read the email file", location: emailFile)
-            }
-            data = contents
-        }
+        let data = try Terminal.readInput(emailFile, what: "the email file")
         let text = String(decoding: data.prefix(4096), as: UTF8.self)
         guard let line = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !line.isEmpty else {
             throw BuyerGuardError(.invalidArgument, "no email in \(emailFile == "-" ? "standard input" : emailFile)")

@@ -31,15 +31,7 @@ struct MessageCommand: AsyncParsableCommand {
                 throw ValidationError("--kind must be one of \(MessageKind.allCases.map(\.rawValue).joined(separator: ", ")), support")
             }
             let orderID = try OrderID(order)
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let read = FileManager.default.contents(atPath: file) else {
-                    throw BuyerGuardError(.inputNotFound, "cannot read the message", location: file)
-                }
-                data = read
-            }
+            let data = try Terminal.readInput(file, what: "the message")
             guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
                 throw BuyerGuardError(.malformedInput, "the message is not text", location: file)
             }

@@ -22,6 +22,15 @@ enum Terminal {
         FileHandle.standardError.write(Data("buyerguard: error: \(AuditText.escaped(message))\n".utf8))
     }
 
+    /// The bytes of `path`, or of standard input for `-`; `what` names the input in the error.
+    static func readInput(_ path: String, what: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw BuyerGuardError(.inputNotFound, "cannot read \(what)", location: path)
+        }
+        return contents
+    }
+
     static func note(_ message: String) {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }

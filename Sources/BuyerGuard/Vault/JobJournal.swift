@@ -69,7 +69,7 @@ extension Vault {
             (result, details) = try await work()
         } catch {
             let code = (error as? BuyerGuardError)?.code.description ?? "error"
-            try? await auditLog.recordEvent(.jobInterrupted, actor: actor, orderID: orderID, channel: channel,
+            _ = try? await auditLog.recordEvent(.jobInterrupted, actor: actor, orderID: orderID, channel: channel,
                                             details: ["job": kind.rawValue, "intent": intent, "error": code], reason: "failed")
             try? await database.write { db in try db.execute(sql: "DELETE FROM jobs WHERE intent = ?", arguments: [intent]) }
             throw error
