@@ -159,7 +159,7 @@ struct AuditCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let times = ISO8601DateFormatter()
             if format == "table" {
-                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields/details"].joined(separator: "\t"))
+                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields/details", "identity"].joined(separator: "\t"))
             }
             try log.forEachEntry(matching: filter) { entry in
                 if format == "jsonl" {
@@ -170,7 +170,7 @@ struct AuditCommand: AsyncParsableCommand {
                     let last = entry.decision == .event ? (entry.details ?? "") : fields.joined(separator: ",")
                     // Every column escaped: a tab or newline in a logged text must not make a column or a row.
                     print([String(entry.sequence), times.string(from: entry.time), entry.actor, entry.role ?? "-", purpose,
-                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last]
+                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last, entry.identity ?? "-"]
                         .map(AuditText.escaped).joined(separator: "\t"))
                 }
             }
@@ -235,7 +235,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let address = try email.read()!
-            let vault = try await options.openVault()
+            let vault = try await options.openVault(actingAs: actor, for: "audit pseudonym")
             guard let pseudonym = try await vault.auditPseudonym(forEmail: address, actor: actor) else {
                 throw BuyerGuardError(.orderNotFound, "no buyer with that email in the vault")
             }

@@ -50,7 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
                 throw BuyerGuardError(.inputNotFound, "no such file, or it cannot be read", location: file)
             }
         }
-        let vault = try await options.openVault()
+        let vault = try await options.openVault(actingAs: actor, for: "import")
         var importOptions = ImportOptions(encoding: encoding == "auto" ? nil : ReportEncoding(rawValue: encoding.lowercased()))
         importOptions.batchSize = batchSize
         importOptions.actor = actor

@@ -36,7 +36,7 @@ struct InitCommand: AsyncParsableCommand {
             provider = KeyFileProvider(path: path)
         }
         do {
-            let vault = try await Vault.create(at: folder, keyProvider: provider, logger: options.logger)
+            let vault = try await Vault.create(at: folder, keyProvider: provider, configuration: try options.configuration(), logger: options.logger)
             print("Created vault \(folder.path) (id \(vault.vaultID))")
             if let createdKeyFile {
                 print("Wrote a new master key to \(createdKeyFile) (mode 0600). Keep it apart from the vault and its backups:")

@@ -31,7 +31,7 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let vault = try await options.openVault()
+            let vault = try await options.openVault(actingAs: actor, for: "keys rotate")
             let bar = ProgressBar(enabled: Terminal.stderrIsTerminal && !quiet)
             let progress: @Sendable (RotationProgress) -> Void = { bar.update(label: "re-encrypting", done: $0.rowsDone, total: $0.rowsTotal) }
             let summary: RotationSummary
@@ -58,7 +58,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let rotatable = RotatableKey(rawValue: key) else { throw ValidationError("--key is field or blind-index") }
-            let vault = try await options.openVault()
+            let vault = try await options.openVault(actingAs: actor, for: "keys retire")
             try await vault.retireKey(rotatable, version: version, actor: actor)
             print("destroyed \(key) key v\(version): no stored value used it")
         }
@@ -104,7 +104,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Who does it, as recorded in the audit log.") var actor: String = "buyerguard-cli"
 
         func run() async throws {
-            let vault = try await options.openVault()
+            let vault = try await options.openVault(actingAs: actor, for: "keys rewrap")
             var created = false
             if !FileManager.default.fileExists(atPath: newKeyFile) {
                 try KeyFileProvider.write(try MasterKey.generate(), to: newKeyFile)

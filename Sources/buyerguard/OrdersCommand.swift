@@ -26,7 +26,7 @@ struct OrdersCommand: AsyncParsableCommand {
         }
 
         func record(_ event: OrderEvent) async throws {
-            let vault = try await self.vault.openVault()
+            let vault = try await self.vault.openVault(actingAs: actor, for: event.auditKind)
             try await vault.record(event, for: try OrderID(order), actor: actor, channel: .cli)
             print("order \(order): \(event.status.rawValue)")
         }
@@ -77,7 +77,7 @@ struct OrdersCommand: AsyncParsableCommand {
         @Argument(help: "Feed files.") var files: [String]
 
         func run() async throws {
-            let vault = try await options.openVault()
+            let vault = try await options.openVault(actingAs: actor, for: "orders feed")
             var rejected = 0
             for file in files {
                 let summary = try await vault.importFeed(from: URL(fileURLWithPath: file), actor: actor)

@@ -21,7 +21,7 @@ struct PurgeCommand: AsyncParsableCommand {
     var actor: String = "buyerguard-cli"
 
     func run() async throws {
-        let vault = try await options.openVault()
+        let vault = try await options.openVault(actingAs: actor, for: "purge")
         let summary = try await vault.purgeExpired(policy: try options.accessPolicy(), actor: actor, dryRun: dryRun)
         let verb = dryRun ? "would remove" : "removed"
         print("\(verb) the PII of \(summary.orders) orders and \(summary.buyers) buyers")
@@ -59,7 +59,7 @@ struct EraseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let email = try EmailInput.read(email: buyerEmail, file: buyerEmailFile)
-        let vault = try await options.openVault()
+        let vault = try await options.openVault(actingAs: actor, for: "erase")
         let summary = try await vault.erase(buyerEmail: email, orderID: try order.map { try OrderID($0) }, actor: actor)
         print("erased the buyer's PII from \(summary.orderIDs.count) orders: \(summary.orderIDs.joined(separator: ", "))")
     }

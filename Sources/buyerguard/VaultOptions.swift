@@ -15,7 +15,7 @@ struct VaultOptions: ParsableArguments {
     @Flag(name: .long, help: "Derive the master key from a passphrase (env BUYERGUARD_PASSPHRASE, else asked on the terminal).")
     var passphrase = false
 
-    @Option(name: .long, help: ArgumentHelp("Access policy file, TOML: roles and windows (env BUYERGUARD_POLICY).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Access policy file, TOML: roles, windows, which OS users may act as which actors (env BUYERGUARD_POLICY).", valueName: "file"))
     var policy: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -74,8 +74,11 @@ struct VaultOptions: ParsableArguments {
         return try AccessPolicy(contentsOf: URL(fileURLWithPath: path))
     }
 
+    /// The settings: durability, and the OS user that runs the command as the identity written
+    /// beside the actor in every entry (and checked against the policy's `[identities]`).
     func configuration() throws -> VaultConfiguration {
         var configuration = VaultConfiguration()
+        configuration.identity = .operatingSystemUser()
         if let mode = durability ?? environment["BUYERGUARD_DURABILITY"] {
             guard let value = Durability(rawValue: mode.lowercased()) else {
                 throw ValidationError("durability is full or normal, not '\(mode)'")
@@ -87,6 +90,15 @@ struct VaultOptions: ParsableArguments {
 
     func openVault() async throws -> Vault {
         try await Vault.open(at: vaultURL, keyProvider: try keyProvider(), configuration: try configuration(), logger: logger)
+    }
+
+    /// Opens the vault for an operation run as `actor`, refused (and logged) when the OS user may
+    /// not act as `actor` under the policy.
+    func openVault(actingAs actor: String, for operation: String) async throws -> Vault {
+        let policy = try accessPolicy()
+        let vault = try await openVault()
+        try await vault.authorize(actor: actor, for: operation, under: policy)
+        return vault
     }
 }
 

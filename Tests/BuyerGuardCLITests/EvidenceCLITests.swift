@@ -86,4 +86,50 @@ import Testing
         let log = try cli.run(["audit", "log", "--vault", vault])
         #expect(log.stdout.contains("erase-not-found") && !log.stdout.contains("nobody-here"))
     }
+
+    /// The OS user that ran each command, by login and uid, in every entry the CLI wrote.
+    static var osUser: String {
+        let uid = getuid()
+        guard let record = getpwuid(uid), let login = String(validatingCString: record.pointee.pw_name), !login.isEmpty else {
+            return "os-user:uid-\(uid) uid=\(uid)"
+        }
+        return "os-user:\(login) uid=\(uid)"
+    }
+
+    func entries() throws -> [[String: Any]] {
+        let log = try cli.run(["audit", "log", "--vault", vault, "--format", "jsonl"])
+        #expect(log.status == 0, "\(log.stderr)")
+        return try log.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    @Test func everyEntryTheCLIWritesNamesTheOSUser() throws {
+        try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", try firstOrder, "--actor", "anna@shop.example"])
+        let entries = try entries()
+        #expect(entries.count >= 4 && entries.last?["kind"] as? String == "access")
+        for entry in entries { #expect(entry["identity"] as? String == Self.osUser, "\(entry)") }
+        #expect(try cli.run(["audit", "log", "--vault", vault]).stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix("\t" + Self.osUser) })
+    }
+
+    /// The policy binds this OS user to one actor: claiming another is denied, for an access and for a job.
+    @Test func aClaimedActorTheOSUserMayNotBeIsDenied() throws {
+        let me = String(Self.osUser.prefix { $0 != " " })
+        let policy = cli.folder.appendingPathComponent("policy.toml").path
+        try Data("[identities]\n\"\(me)\" = [\"label-printer\"]\n\"os-user:someone-else\" = [\"*\"]\n".utf8)
+            .write(to: URL(fileURLWithPath: policy))
+        let before = try entries().count
+        let granted = try cli.run(["access", "--vault", vault, "--policy", policy, "--purpose", "shipping", "--order", try firstOrder, "--actor", "label-printer"])
+        #expect(granted.status == 0, "\(granted.stderr)")
+        let denied = try cli.run(["access", "--vault", vault, "--policy", policy, "--purpose", "shipping", "--order", try firstOrder, "--actor", "anna@shop.example"])
+        #expect(denied.status == 6 && denied.stdout.isEmpty && denied.stderr.contains("actor-not-permitted"), "\(denied.stderr)")
+        let imported = try cli.run(["import", "--vault", vault, "--policy", policy, "--actor", "anna@shop.example", CLITests.sample.path])
+        #expect(imported.status == 6 && imported.stderr.contains("import did not run"), "\(imported.stderr)")
+        let purge = try cli.run(["purge", "--vault", vault, "--actor", "anna@shop.example"], environment: ["BUYERGUARD_POLICY": policy])
+        #expect(purge.status == 6, "\(purge.stderr)")
+
+        let written = Array(try entries().dropFirst(before))
+        #expect(written.map { $0["decision"] as? String } == ["granted", "denied", "denied", "denied"])
+        #expect(written.map { $0["kind"] as? String } == ["access", "access", "actor-refused", "actor-refused"])
+        #expect(written.dropFirst().allSatisfy { $0["reason"] as? String == "actor-not-permitted" && $0["identity"] as? String == Self.osUser })
+        #expect(written.map { $0["details"] as? String }.suffix(2) == [#"{"operation":"import"}"#, #"{"operation":"purge"}"#])
+    }
 }

@@ -58,6 +58,12 @@ public final class AccessBroker: Sendable {
         /// The actor, request id, case id or purpose holds a control or formatting character
         /// (the entry records them escaped).
         case invalidText = "invalid-text"
+        /// The authenticated identity may not act as the actor it claims (``AccessPolicy/identityActors``).
+        case actorNotPermitted = "actor-not-permitted"
+        /// The policy binds identities, and this one is not among them.
+        case identityNotBound = "identity-not-bound"
+        /// The policy requires an authenticated identity and the request carried none.
+        case identityRequired = "identity-required"
     }
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
@@ -79,14 +85,15 @@ public final class AccessBroker: Sendable {
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
     private func release(_ request: AccessRequest) async throws -> RevealedContact {
         let now = vault.clock.now
-        let texts = [request.actor, request.requestID, request.purpose.family, request.purpose.caseID].compactMap { $0 }
+        let identity = request.identity?.description
+        let texts = [request.actor, request.requestID, request.purpose.family, request.purpose.caseID, identity].compactMap { $0 }
         if texts.contains(where: { AuditText.firstUnprintable(in: $0) != nil }) {
             let escaped = { (text: String?) in text.map(AuditText.escaped) }
             _ = try await vault.auditLog.append(AuditDraft(
                 actor: AuditText.escaped(request.actor), purpose: AuditText.escaped(request.purpose.family),
                 caseID: escaped(request.purpose.caseID), orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
                 decision: .denied, reason: DenialReason.invalidText.rawValue, channel: request.channel.rawValue,
-                requestID: escaped(request.requestID)))
+                requestID: escaped(request.requestID), identity: escaped(identity)))
             throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.invalidText.rawValue) (control or formatting characters in the request)")
         }
         let role = policy.role(of: request.actor)
@@ -98,7 +105,8 @@ public final class AccessBroker: Sendable {
             _ = try await vault.auditLog.append(AuditDraft(
                 actor: request.actor, role: role?.name, purpose: request.purpose.family, messageKind: request.purpose.messageKind?.rawValue,
                 caseID: request.purpose.caseID, orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
-                decision: .failed, reason: error.code.description, channel: request.channel.rawValue, requestID: request.requestID))
+                decision: .failed, reason: error.code.description, channel: request.channel.rawValue, requestID: request.requestID,
+                identity: identity))
             throw error
         }
         var draft = AuditDraft(
@@ -108,7 +116,7 @@ public final class AccessBroker: Sendable {
             fieldsAsked: request.askedFields.map(\.rawValue), decision: .denied, channel: request.channel.rawValue,
             requestID: request.requestID, orderStatus: state?.status.rawValue,
             daysSincePurchase: state?.purchased.map { Self.days(from: $0, to: now) },
-            daysSinceDelivery: state?.delivered.map { Self.days(from: $0, to: now) })
+            daysSinceDelivery: state?.delivered.map { Self.days(from: $0, to: now) }, identity: identity)
 
         if let state, !(try OrderBuyerLink.isValid(state.buyerLink, orderID: request.orderID.rawValue, buyerUID: state.buyerUID, keyRing: vault.keyRing)) {
             // Someone re-pointed the order at another buyer's row (or forged the row): fail closed.
@@ -158,6 +166,7 @@ public final class AccessBroker: Sendable {
 
     /// The decision alone, without opening anything: `nil` when the request would be granted.
     func decide(_ request: AccessRequest, state: OrderAccessState?, role: AccessPolicy.Role?, now: Date) throws -> DenialReason? {
+        if let reason = policy.claimDenial(actor: request.actor, identity: request.identity ?? vault.settings.identity) { return reason }
         if let reason = policy.requestDenial(request, role: role) { return reason }
         guard let state else { return .orderNotFound }
         if state.piiRemoved { return .purged }

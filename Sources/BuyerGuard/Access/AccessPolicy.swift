@@ -1,7 +1,7 @@
 public import Foundation
 
-/// The rules the broker applies beyond the purposes themselves: roles that narrow what an actor
-/// may do, and the time windows in which an order's data may be used.
+/// The rules the broker applies beyond the purposes themselves: who may act as which actor, roles
+/// that narrow what an actor may do, and the time windows in which an order's data may be used.
 public struct AccessPolicy: Sendable, Equatable {
     /// A named set of purposes (`shipping`, `order-messaging`, `customer-support`).
     public struct Role: Sendable, Equatable {
@@ -24,6 +24,12 @@ public struct AccessPolicy: Sendable, Equatable {
     public var actorRoles: [String: String] = [:]
     /// Deny actors that have no role.
     public var requireRole = false
+    /// Authenticated identity name (``AuthenticatedIdentity/name``: `os-user:anna`, `user:42`) →
+    /// the actors it may act as (`*`: any). Once any identity is bound, an identity that is not
+    /// listed may act as nobody, and a claimed actor outside its list is denied.
+    public var identityActors: [String: Set<String>] = [:]
+    /// Deny requests that carry no authenticated identity (an app that passes none).
+    public var requireIdentity = false
     /// Shipping data stays available this long after delivery (labels reprinted, carrier queries).
     public var shippingGraceAfterDelivery: TimeInterval = 3 * 86_400
     /// Messaging and support data stay available this long after delivery; then retention ends.
@@ -38,6 +44,15 @@ public struct AccessPolicy: Sendable, Equatable {
     /// The role bound to `actor`, if any.
     public func role(of actor: String) -> Role? {
         actorRoles[actor].flatMap { roles[$0] }
+    }
+
+    /// Why `identity` may not act as `actor` under this policy, or `nil` when it may (always, when
+    /// the policy binds no identities and does not require one).
+    public func claimDenial(actor: String, identity: AuthenticatedIdentity?) -> AccessBroker.DenialReason? {
+        guard let identity else { return requireIdentity ? .identityRequired : nil }
+        if identityActors.isEmpty && !requireIdentity { return nil }
+        guard let actors = identityActors[identity.name] else { return .identityNotBound }
+        return actors.contains(actor) || actors.contains("*") ? nil : .actorNotPermitted
     }
 
     /// When an order's retention ends: 30 days (by default) after delivery, or the fallback after
@@ -99,6 +114,13 @@ extension AccessPolicy {
     ///
     /// [actors]
     /// "label-printer" = "warehouse"
+    ///
+    /// # Who may act as whom: an OS user (the CLI) or the app's authenticated identity → actors.
+    /// # Once one is listed, identities that are not may act as nobody.
+    /// [identities]
+    /// "os-user:anna" = ["anna@shop.example"]
+    /// "os-user:deploy" = ["label-printer", "order-sync"]
+    /// "os-user:root" = ["*"]
     /// ```
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` naming the line, for anything it does not understand.
@@ -108,6 +130,7 @@ extension AccessPolicy {
         for (key, value) in document.table("") {
             switch key {
             case "require-role": requireRole = try value.bool(key, file: file)
+            case "require-identity": requireIdentity = try value.bool(key, file: file)
             default: throw BuyerGuardError(.malformedInput, "unknown setting \(key)", location: file)
             }
         }
@@ -145,6 +168,14 @@ extension AccessPolicy {
                 throw BuyerGuardError(.malformedInput, "actor \(actor) is bound to undefined role \(role)", location: file)
             }
             actorRoles[actor] = role
+        }
+        for (identity, value) in document.table("identities") {
+            let actors = try value.strings(identity, file: file)
+            if let bad = ([identity] + actors).first(where: { AuditText.firstUnprintable(in: $0) != nil || $0.isEmpty }) {
+                throw BuyerGuardError(.malformedInput, "identity \(AuditText.escaped(identity)) names an empty or unprintable name '\(AuditText.escaped(bad))'",
+                                      location: file)
+            }
+            identityActors[identity] = Set(actors)
         }
     }
 

@@ -42,12 +42,19 @@ public struct AccessRequest: Sendable {
     public var requestID: String?
     /// Where the request came from.
     public var channel: AccessChannel
+    /// Who the app authenticated for this request (its session's user, a service credential),
+    /// logged beside ``actor``; `nil` takes the vault's (``VaultConfiguration/identity``). Under a
+    /// policy that binds identities to actors, a request whose identity may not act as its actor
+    /// is denied (`actor-not-permitted`).
+    public var identity: AuthenticatedIdentity?
 
     /// Creates a request.
     public init(
         actor: String, purpose: Purpose, orderID: OrderID, fields: FieldSelection = .allowedForPurpose,
-        expectedBuyerEmail: String? = nil, requestID: String? = nil, channel: AccessChannel = .library
+        expectedBuyerEmail: String? = nil, requestID: String? = nil, channel: AccessChannel = .library,
+        identity: AuthenticatedIdentity? = nil
     ) {
+        self.identity = identity
         self.actor = actor
         self.purpose = purpose
         self.orderID = orderID

@@ -54,6 +54,10 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     public var daysSinceDelivery: Int?
     /// Event details as JSON (counts, key versions, order ids). Never PII.
     public var details: String?
+    /// Who was authenticated when the entry was written, beside the ``actor`` they claimed: the OS
+    /// user for the CLI (`os-user:anna uid=1000`), the app's session or user id for an app that passes
+    /// one (see ``AuthenticatedIdentity``). `nil` when nobody said.
+    public var identity: String?
     /// Hash of the previous entry (hex); 64 zeros for the first.
     public var previousHash: String
     /// This entry's hash (hex): BLAKE2b-256 over the previous hash and the entry's canonical bytes.
@@ -80,6 +84,8 @@ struct AuditDraft: Sendable {
     var daysSincePurchase: Int?
     var daysSinceDelivery: Int?
     var details: String?
+    /// Who was authenticated; `nil` takes the log's (the vault configuration's identity).
+    var identity: String?
     /// Only for synthetic logs (benchmarks, simulations): the entry's time instead of the clock's.
     var time: Date?
 }
@@ -92,6 +98,9 @@ enum AuditColumns {
     ]
     static let integers = ["days_since_purchase", "days_since_delivery"]
     static let trailingText = ["details"]
+    /// Hashed only when not NULL, after the rest (a marker byte `01`, then as text): entries written
+    /// before the column existed keep their hashes.
+    static let optionalTrailingText = ["identity"]
     /// Every hashed column, in order.
-    static let hashed = ["seq", "time_ms"] + text + integers + trailingText
+    static let hashed = ["seq", "time_ms"] + text + integers + trailingText + optionalTrailingText
 }

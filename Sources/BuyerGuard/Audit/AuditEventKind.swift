@@ -49,6 +49,9 @@ public enum AuditEventKind: String, Sendable, CaseIterable, Codable {
     /// A job was found interrupted (its process died) when the vault was next opened; says what
     /// the vault shows it had done.
     case jobInterrupted = "job-interrupted"
+    /// An operation was refused before it ran because its authenticated identity may not act as
+    /// the actor it claimed (``AccessPolicy/identityActors``); logged as denied.
+    case actorRefused = "actor-refused"
 
     /// The kind an order event is logged as.
     public init(_ event: OrderEvent) {

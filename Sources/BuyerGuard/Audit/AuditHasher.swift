@@ -4,7 +4,8 @@ internal import CSodium
 ///
 /// Canonical entry bytes, for the columns in ``AuditColumns/hashed`` order: `seq` and `time_ms`
 /// as 8-byte big-endian integers; each text column as a 4-byte big-endian length and its UTF-8
-/// bytes, or `FF FF FF FF` for NULL; each integer column as `01` and 8 bytes, or `00` for NULL.
+/// bytes, or `FF FF FF FF` for NULL; each integer column as `01` and 8 bytes, or `00` for NULL;
+/// then each optional trailing column (`identity`) as `01` and its text when set, nothing when NULL.
 /// Unkeyed, so anyone can recompute it; the signed checkpoints are what an attacker cannot redo.
 struct AuditHasher {
     private let memory: UnsafeMutableRawPointer
@@ -60,6 +61,14 @@ struct AuditHasher {
     func text(_ string: String?) {
         guard var string else { return text(nil as UnsafeRawBufferPointer?) }
         string.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A column of ``AuditColumns/optionalTrailingText`` that is not NULL: `01`, then as a text column.
+    /// A NULL one adds nothing, so entries written before the column existed hash as they did.
+    func optionalTrailingText(_ string: String) {
+        var marker: UInt8 = 1
+        withUnsafeBytes(of: &marker) { update($0) }
+        text(string)
     }
 
     func finish(into output: UnsafeMutableRawBufferPointer) {

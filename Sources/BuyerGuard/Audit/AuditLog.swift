@@ -42,7 +42,7 @@ public final class AuditLog: Sendable {
 
     private init(
         url: URL, database: DatabaseFile, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
-        durability: Durability = .full, logger: Logger, onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
+        durability: Durability = .full, identity: AuthenticatedIdentity? = nil, logger: Logger, onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
     ) {
         self.url = url
         self.onCheckpoint = onCheckpoint
@@ -53,7 +53,7 @@ public final class AuditLog: Sendable {
         self.logger = logger
         // The appender's write reaches back to the log; the log owns the appender. A weak
         // reference would do, but the closure only needs the database and clock, captured here.
-        let writer = AuditBatchWriter(database: database.pool, clock: clock)
+        let writer = AuditBatchWriter(database: database.pool, clock: clock, identity: identity?.description)
         var writeNow: AuditAppender.WriteNow?
         if durability == .normal {
             writeNow = { @Sendable drafts in try writer.writeBlocking(drafts) }
@@ -114,7 +114,7 @@ public final class AuditLog: Sendable {
                 return id.hexString
             }
             let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability,
-                               logger: logger, onCheckpoint: onCheckpoint)
+                               identity: settings.identity, logger: logger, onCheckpoint: onCheckpoint)
             let signed = try pool.read { db -> (Int64, Int64) in
                 if let row = try Row.fetchOne(db, sql: "SELECT entry_count, time_ms FROM checkpoints ORDER BY entry_count DESC LIMIT 1") {
                     return (row[0], row[1])
@@ -314,7 +314,7 @@ public final class AuditLog: Sendable {
             decision: AuditDecision(rawValue: row["decision"]) ?? .failed, reason: row["reason"], channel: row["channel"],
             requestID: row["request_id"], orderStatus: row["order_status"],
             daysSincePurchase: row["days_since_purchase"], daysSinceDelivery: row["days_since_delivery"],
-            details: row["details"], previousHash: [UInt8](row["prev_hash"] as Data).hexString,
+            details: row["details"], identity: row["identity"], previousHash: [UInt8](row["prev_hash"] as Data).hexString,
             hash: [UInt8](row["hash"] as Data).hexString)
     }
 }
@@ -356,6 +356,8 @@ public struct AuditFilter: Sendable {
 struct AuditBatchWriter: Sendable {
     let database: DatabasePool
     let clock: any BuyerGuardClock
+    /// Who opened the log (``VaultConfiguration/identity``), for drafts that name nobody.
+    var identity: String? = nil
 
     /// Writes on GRDB's writer thread, outside the task pool: during an fsync the pool's threads
     /// keep serving requests.
@@ -364,7 +366,7 @@ struct AuditBatchWriter: Sendable {
         return try await database.writeWithoutTransaction { db in
             var entries: [AuditEntry] = []
             try db.inTransaction(.immediate) {
-                entries = try Self.append(drafts, at: now, in: db)
+                entries = try Self.append(drafts, at: now, defaultIdentity: identity, in: db)
                 return .commit
             }
             return entries
@@ -377,14 +379,15 @@ struct AuditBatchWriter: Sendable {
         return try database.writeWithoutTransaction { db in
             var entries: [AuditEntry] = []
             try db.inTransaction(.immediate) {
-                entries = try Self.append(drafts, at: now, in: db)
+                entries = try Self.append(drafts, at: now, defaultIdentity: identity, in: db)
                 return .commit
             }
             return entries
         }
     }
 
-    static func append(_ drafts: [AuditDraft], at now: Date, in db: Database) throws -> [AuditEntry] {
+    /// - Parameter defaultIdentity: written for drafts that name no identity of their own.
+    static func append(_ drafts: [AuditDraft], at now: Date, defaultIdentity: String? = nil, in db: Database) throws -> [AuditEntry] {
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"))
         var sequence: Int64 = head?["seq"] ?? 0
         var previous = head.map { [UInt8]($0["hash"] as Data) } ?? AuditHasher.genesis
@@ -394,8 +397,8 @@ struct AuditBatchWriter: Sendable {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO entries (seq, time_ms, kind, actor, role, purpose, message_kind, case_id, order_id, buyer,
                 fields_asked, fields_released, decision, reason, channel, request_id, order_status,
-                days_since_purchase, days_since_delivery, details, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                days_since_purchase, days_since_delivery, details, identity, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var entries: [AuditEntry] = []
         entries.reserveCapacity(drafts.count)
@@ -415,11 +418,13 @@ struct AuditBatchWriter: Sendable {
             hasher.optionalInteger(draft.daysSincePurchase.map(Int64.init))
             hasher.optionalInteger(draft.daysSinceDelivery.map(Int64.init))
             hasher.text(draft.details)
+            let identity = draft.identity ?? defaultIdentity
+            if let identity { hasher.optionalTrailingText(identity) }
             let hash = hasher.finish()
             var values: [DirectBinding] = [.integer(sequence), .integer(time)]
             values += texts.map { DirectBinding($0) }
             values += [DirectBinding(draft.daysSincePurchase.map(Int64.init)), DirectBinding(draft.daysSinceDelivery.map(Int64.init)),
-                       DirectBinding(draft.details), .blob(Data(previous)), .blob(Data(hash))]
+                       DirectBinding(draft.details), DirectBinding(identity), .blob(Data(previous)), .blob(Data(hash))]
             try insert.run(values)
             entries.append(AuditEntry(
                 sequence: sequence, time: Date(timeIntervalSince1970: TimeInterval(time) / 1000), kind: draft.kind,
@@ -427,7 +432,7 @@ struct AuditBatchWriter: Sendable {
                 caseID: draft.caseID, orderID: draft.orderID, buyer: draft.buyer, fieldsAsked: draft.fieldsAsked,
                 fieldsReleased: draft.fieldsReleased, decision: draft.decision, reason: draft.reason, channel: draft.channel,
                 requestID: draft.requestID, orderStatus: draft.orderStatus, daysSincePurchase: draft.daysSincePurchase,
-                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, previousHash: previous.hexString,
+                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity, previousHash: previous.hexString,
                 hash: hash.hexString))
             previous = hash
         }

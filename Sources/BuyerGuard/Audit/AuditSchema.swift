@@ -48,6 +48,11 @@ enum AuditSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-identity") { db in
+            // Who was authenticated beside the actor claimed. Hashed only when set (AuditHasher),
+            // so the entries written before keep their hashes.
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN identity TEXT")
+        }
         return migrator
     }
 }

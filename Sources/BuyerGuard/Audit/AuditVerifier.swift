@@ -221,10 +221,24 @@ struct ChainSegment: Sendable {
         return statement
     }
 
+    /// The columns `table` has.
+    static func columnNames(of table: String, on connection: OpaquePointer, _ url: URL) throws -> Set<String> {
+        let statement = try prepare("SELECT name FROM pragma_table_info('\(table)')", on: connection, url)
+        defer { sqlite3_finalize(statement) }
+        var names = Set<String>()
+        while sqlite3_step(statement) == SQLITE_ROW {
+            if let name = sqlite3_column_text(statement, 0) { names.insert(String(cString: name)) }
+        }
+        return names
+    }
+
     init(url: URL, range: (Int64, Int64), first: Bool, checkpoints: [Int64: AuditCheckpoint]) throws {
         let connection = try Self.open(url)
         defer { sqlite3_close_v2(connection) }
-        let columns = (AuditColumns.hashed + ["prev_hash", "hash"]).joined(separator: ", ")
+        // An auditor's read-only copy of a log from before a column existed reads it as NULL.
+        let present = try Self.columnNames(of: "entries", on: connection, url)
+        let columns = (AuditColumns.hashed + ["prev_hash", "hash"]).map { present.contains($0) ? $0 : "NULL AS \($0)" }
+            .joined(separator: ", ")
         let statement = try Self.prepare("SELECT \(columns) FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", on: connection, url)
         defer { sqlite3_finalize(statement) }
         sqlite3_bind_int64(statement, 1, range.0)
@@ -239,7 +253,8 @@ struct ChainSegment: Sendable {
         let textColumns = Int32(2)..<Int32(2 + AuditColumns.text.count)
         let integerColumns = textColumns.upperBound..<(textColumns.upperBound + Int32(AuditColumns.integers.count))
         let detailsColumn = integerColumns.upperBound
-        let previousColumn = detailsColumn + 1
+        let optionalColumns = (detailsColumn + 1)..<(detailsColumn + 1 + Int32(AuditColumns.optionalTrailingText.count))
+        let previousColumn = optionalColumns.upperBound
         let hashColumn = previousColumn + 1
         var clean = true
         var canonical: [UInt8] = []
@@ -312,6 +327,10 @@ struct ChainSegment: Sendable {
                 }
             }
             appendText(detailsColumn)
+            for column in optionalColumns where sqlite3_column_type(statement, column) != SQLITE_NULL {
+                canonical.append(1)
+                appendText(column)
+            }
             previous.withUnsafeBytes { hasher.begin(previous: $0) }
             canonical.withUnsafeBytes { hasher.update($0) }
             computed.withUnsafeMutableBytes { hasher.finish(into: $0) }

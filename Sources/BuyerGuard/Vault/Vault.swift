@@ -19,8 +19,12 @@ public struct VaultConfiguration: Sendable {
     public var durability: Durability = .full
     /// How long to wait for another process's write lock before failing.
     public var busyTimeout: Duration = .seconds(10)
+    /// Who opened the vault, as the app authenticated them: written beside the actor in every
+    /// audit entry this vault writes, unless a request names its own
+    /// (``AccessRequest/identity``). The `buyerguard` CLI sets the OS user that runs it.
+    public var identity: AuthenticatedIdentity?
 
-    /// The defaults: FULL durability, 10 s lock wait.
+    /// The defaults: FULL durability, 10 s lock wait, no identity.
     public init() {}
 }
 
