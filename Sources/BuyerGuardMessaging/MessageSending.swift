@@ -42,9 +42,12 @@ extension AccessBroker {
     /// the message's purpose, logging the access and a `message-sent` event (kind and order, never
     /// the body). A message that breaks a rule is refused (``MessageRejected``, with a
     /// `message-refused` event naming the rules) and the transport is never called.
+    ///
+    /// - Parameter identity: who the app authenticated as `actor` (see ``AccessRequest/identity``),
+    ///   logged in all three entries; `nil` takes the vault's.
     public func send(
         _ message: OutgoingMessage, order: OrderID, actor: String, via transport: some MessageTransport,
-        checker: MessageChecker = MessageChecker()
+        checker: MessageChecker = MessageChecker(), identity: AuthenticatedIdentity? = nil
     ) async throws {
         let violations = checker.check(message.body + "\n" + message.subject, purpose: message.purpose, orderID: order)
         let kind: String = switch message.purpose {
@@ -54,20 +57,21 @@ extension AccessBroker {
         guard violations.isEmpty else {
             try await vault.auditLog.recordEvent(
                 .messageRefused, actor: actor, orderID: order, channel: .messaging,
-                details: ["kind": kind, "rules": Set(violations.map(\.rule.rawValue)).sorted().joined(separator: ",")])
+                details: ["kind": kind, "rules": Set(violations.map(\.rule.rawValue)).sorted().joined(separator: ",")], identity: identity)
             throw MessageRejected(violations: violations)
         }
         let purpose: Purpose = switch message.purpose {
         case .order(let kind): .orderMessaging(kind)
         case .support: .customerSupport(caseID: message.caseID ?? "")
         }
-        let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging)
+        let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging,
+                                    identity: identity)
         try await withAccess(request) { (contact: borrowing RevealedContact) async throws in
             guard let address = contact.string(.buyerEmail) else {
                 throw BuyerGuardError(.accessDenied, "order \(order) has no buyer email to send to")
             }
             try await transport.deliver(to: address, subject: message.subject, body: message.body, order: order)
         }
-        try await vault.auditLog.recordEvent(.messageSent, actor: actor, orderID: order, channel: .messaging, details: ["kind": kind])
+        try await vault.auditLog.recordEvent(.messageSent, actor: actor, orderID: order, channel: .messaging, details: ["kind": kind], identity: identity)
     }
 }

@@ -182,10 +182,12 @@ import Testing
         let body = MessageTemplate.shipmentDelay(newDate: fixture.clock.now.addingTimeInterval(2 * 86_400))
             .render(.italian, order: BrokerFixture.orderA)
         try await fixture.broker.send(OutgoingMessage(purpose: .order(.shipmentDelay), subject: "Ritardo spedizione", body: body),
-                                      order: BrokerFixture.orderA, actor: "mailer", via: transport)
+                                      order: BrokerFixture.orderA, actor: "mailer", via: transport,
+                                      identity: AuthenticatedIdentity(name: "service:mailer"))
         #expect(transport.sent.count == 1)
         #expect(transport.sent.first?.address == BrokerFixture.emailA)
         let entries = try fixture.entries()
+        #expect(entries.suffix(2).map(\.identity) == ["service:mailer", "service:mailer"])  // the access and message-sent
         #expect(entries.contains { $0.kind == "access" && $0.channel == "messaging" && $0.fieldsReleased == ["buyer-email"] })
         #expect(entries.last?.kind == "message-sent")
         let audit = try Data(contentsOf: fixture.vault.auditLog.url)

@@ -186,9 +186,11 @@ public final class AuditLog: Sendable {
     @discardableResult
     package func recordEvent(
         _ kind: AuditEventKind, actor: String, orderID: OrderID? = nil, channel: AccessChannel = .library,
-        details: [String: String] = [:], reason: String? = nil
+        details: [String: String] = [:], reason: String? = nil, identity: AuthenticatedIdentity? = nil
     ) async throws -> AuditEntry {
-        try await append(Self.eventDraft(kind.rawValue, actor: actor, orderID: orderID, channel: channel, details: details, reason: reason))
+        var draft = try Self.eventDraft(kind.rawValue, actor: actor, orderID: orderID, channel: channel, details: details, reason: reason)
+        draft.identity = identity?.description
+        return try await append(draft)
     }
 
     /// Records an event the app defines (a staff login, a report printed, ...), as kind
