@@ -97,7 +97,7 @@ struct VaultOptions: ParsableArguments {
     func openVault(actingAs actor: String, for operation: String) async throws -> Vault {
         let policy = try accessPolicy()
         let vault = try await openVault()
-        try await vault.authorize(actor: actor, for: operation, under: policy)
+        try await vault.authorize(actor: actor, for: operation, under: policy, channel: .cli)
         return vault
     }
 }

@@ -130,6 +130,7 @@ import Testing
         #expect(written.map { $0["decision"] as? String } == ["granted", "denied", "denied", "denied"])
         #expect(written.map { $0["kind"] as? String } == ["access", "access", "actor-refused", "actor-refused"])
         #expect(written.dropFirst().allSatisfy { $0["reason"] as? String == "actor-not-permitted" && $0["identity"] as? String == Self.osUser })
+        #expect(written.suffix(2).allSatisfy { $0["channel"] as? String == "cli" })
         #expect(written.map { $0["details"] as? String }.suffix(2) == [#"{"operation":"import"}"#, #"{"operation":"purge"}"#])
     }
 }

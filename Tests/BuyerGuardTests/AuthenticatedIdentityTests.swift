@@ -68,6 +68,7 @@ import Testing
         }
         let refused = try #require(try fixture.entries().last)
         #expect(refused.kind == "actor-refused" && refused.decision == .denied && refused.reason == "actor-not-permitted")
+        #expect(refused.channel == "library")
         #expect(refused.details == #"{"operation":"purge"}"# && refused.identity == "user:anna session=s-1")
     }
 

@@ -64,13 +64,15 @@ extension Vault {
     ///
     /// - Throws: ``BuyerGuardError/Code/accessDenied`` (nothing ran), or
     ///   ``BuyerGuardError/Code/auditUnavailable`` if the refusal could not be logged.
-    public func authorize(actor: String, for operation: String, under policy: AccessPolicy) async throws {
+    ///
+    /// - Parameter channel: where the operation came from, as the entry records it.
+    public func authorize(actor: String, for operation: String, under policy: AccessPolicy, channel: AccessChannel = .library) async throws {
         try AuditText.requirePrintable(actor, as: "actor")
         guard let reason = policy.claimDenial(actor: actor, identity: identity) else { return }
         let details = String(decoding: try JSONSerialization.data(withJSONObject: ["operation": operation], options: [.sortedKeys]), as: UTF8.self)
         _ = try await auditLog.append(AuditDraft(
             kind: AuditEventKind.actorRefused.rawValue, actor: actor, decision: .denied, reason: reason.rawValue,
-            channel: AccessChannel.cli.rawValue, details: details))
+            channel: channel.rawValue, details: details))
         throw BuyerGuardError(
             .accessDenied,
             "access denied: \(reason.rawValue) (\(identity.map { AuditText.escaped($0.description) } ?? "no identity") may not act as \(AuditText.escaped(actor)) under the policy; \(operation) did not run)")
