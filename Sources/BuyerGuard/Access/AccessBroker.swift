@@ -166,7 +166,7 @@ public final class AccessBroker: Sendable {
 
     /// The decision alone, without opening anything: `nil` when the request would be granted.
     func decide(_ request: AccessRequest, state: OrderAccessState?, role: AccessPolicy.Role?, now: Date) throws -> DenialReason? {
-        if let reason = policy.claimDenial(actor: request.actor, identity: request.identity ?? vault.settings.identity) { return reason }
+        if let reason = policy.claimDenial(actor: request.actor, identity: request.identity ?? vault.identity) { return reason }
         if let reason = policy.requestDenial(request, role: role) { return reason }
         guard let state else { return .orderNotFound }
         if state.piiRemoved { return .purged }

@@ -69,10 +69,10 @@ extension Vault {
     public func authorize(actor: String, for operation: String, under policy: AccessPolicy, channel: AccessChannel = .library) async throws {
         try AuditText.requirePrintable(actor, as: "actor")
         guard let reason = policy.claimDenial(actor: actor, identity: identity) else { return }
-        let details = String(decoding: try JSONSerialization.data(withJSONObject: ["operation": operation], options: [.sortedKeys]), as: UTF8.self)
-        _ = try await auditLog.append(AuditDraft(
-            kind: AuditEventKind.actorRefused.rawValue, actor: actor, decision: .denied, reason: reason.rawValue,
-            channel: channel.rawValue, details: details))
+        var refusal = try AuditLog.eventDraft(AuditEventKind.actorRefused.rawValue, actor: actor, orderID: nil, channel: channel,
+                                              details: ["operation": operation], reason: reason.rawValue)
+        refusal.decision = .denied
+        _ = try await auditLog.append(refusal)
         throw BuyerGuardError(
             .accessDenied,
             "access denied: \(reason.rawValue) (\(identity.map { AuditText.escaped($0.description) } ?? "no identity") may not act as \(AuditText.escaped(actor)) under the policy; \(operation) did not run)")

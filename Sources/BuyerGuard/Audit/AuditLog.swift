@@ -214,7 +214,7 @@ public final class AuditLog: Sendable {
                                                 details: details, reason: nil))
     }
 
-    private static func eventDraft(
+    static func eventDraft(
         _ kind: String, actor: String, orderID: OrderID?, channel: AccessChannel, details: [String: String], reason: String?
     ) throws -> AuditDraft {
         let json = details.isEmpty ? nil : String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
