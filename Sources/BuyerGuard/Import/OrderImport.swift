@@ -8,7 +8,8 @@ public struct ImportOptions: Sendable {
     public var encoding: ReportEncoding?
     /// Orders per transaction for JSON input, whose orders are parsed whole (at most 2,000).
     /// A tab-separated report is written in transactions bounded by time instead: each holds the
-    /// vault's write lock for about 200 ms, so other writers never wait longer than that.
+    /// vault's write lock for about 200 ms when another writer waits (so it never waits much
+    /// longer than that), and up to a second when none does.
     public var batchSize: Int = 2000
     /// How many rejected rows are kept for the summary (all are counted).
     public var maximumRejectedRowsKept = 1000
@@ -17,8 +18,11 @@ public struct ImportOptions: Sendable {
     /// Bytes of memory the check of a report may use to find orders whose rows are apart; beyond
     /// it, it works through temporary files (tests make it small to exercise them).
     var checkMemoryBudget = 8 << 20
+    /// How long a write transaction may hold the vault's lock while no other writer waits (tests
+    /// make it long, so that only a waiter's signal ends a transaction early).
+    var uncontendedHoldCap = WriteLock.uncontendedHoldCap
 
-    /// The defaults: detect the encoding, lock held about 200 ms per transaction.
+    /// The defaults: detect the encoding, lock held about 200 ms per transaction while others wait.
     public init(encoding: ReportEncoding? = nil) {
         self.encoding = encoding
     }
@@ -73,7 +77,8 @@ extension Vault {
     ///
     /// Tab-separated reports are read twice, in constant memory: first every row is checked,
     /// then the orders whose rows are all good are written in transactions that each hold the
-    /// vault's write lock for about 200 ms. An order with any bad row is left out whole, never half
+    /// vault's write lock for about 200 ms while another writer waits (up to a second while none
+    /// does). An order with any bad row is left out whole, never half
     /// written. The rows of an order need not be adjacent: all of them must agree on the buyer and
     /// shipping details wherever they are, and an order whose rows are apart is written whole, after
     /// the others (finding those takes bounded memory and, for large files, temporary files).
@@ -127,12 +132,17 @@ extension Vault {
         let reader = LineReader(url: url)
         let scratch = ImportScratch()
         defer { scratch.remove() }
+        let checkStarted = ContinuousClock.now
         let check = try await ReportCheck.run(
             reader: reader, encoding: options.encoding, keep: options.maximumRejectedRowsKept, fileSize: size,
             memoryBudget: options.checkMemoryBudget, scratch: scratch
         ) {
             progress(ImportProgress(file: url.path, phase: .checking, bytesDone: $0, bytesTotal: size))
         }
+        logger.debug("import checked its report", metadata: [
+            "rows": "\(check.rowsRead)", "scattered-orders": "\(check.orders.scatteredOrders)",
+            "check-ms": "\((ContinuousClock.now - checkStarted) / .milliseconds(1))",
+        ])
         var summary = ImportFileSummary(file: url.path, format: "tsv:\(check.layout.kind.rawValue)", encoding: check.encoding)
         summary.rowsRead = check.rowsRead
         summary.rowsRejected = check.rowsRejected
@@ -140,8 +150,9 @@ extension Vault {
         summary.rejected = check.rejected
 
         // Orders are sealed a chunk (about a megabyte of the file) at a time, while the previous
-        // chunk is written; a transaction lasts about ``WriteLock/holdBudget``.
-        let writer = try makeBulkWriter()
+        // chunk is written; a transaction lasts about ``WriteLock/holdBudget`` while another writer
+        // waits, up to ``WriteLock/uncontendedHoldCap`` while none does.
+        let writer = try makeBulkWriter(uncontendedHoldCap: options.uncontendedHoldCap)
         var pending: [MarketplaceOrder] = []
         var current: MarketplaceOrder?
         var fields: [Range<Int>] = []

@@ -3,24 +3,42 @@ import GRDB
 import Synchronization
 
 /// Writes an import's orders through its own connection, in transactions that each hold the
-/// vault's write lock for about ``WriteLock/holdBudget``.
+/// vault's write lock for about ``WriteLock/holdBudget`` when another writer waits, and up to
+/// ``WriteLock/uncontendedHoldCap`` when none does.
 ///
-/// A transaction spans as many orders as fit in its budget (at full speed, thousands: each
+/// A transaction spans as many orders as fit in its time (at full speed, thousands: each
 /// random-key index page is then written once per transaction, not once per order); it is
-/// committed between two whole orders, so a commit never splits one. If the import stops early,
-/// what was written so far is committed (or, after a database error, rolled back) by
-/// ``finish(commit:)``.
+/// committed between two whole orders, so a commit never splits one. Every ``slice`` orders the
+/// writer looks at the clock and, once the budget is spent, at the `-waiters` file (see
+/// ``WaiterProbe``). If the import stops early, what was written so far is committed (or, after a
+/// database error, rolled back) by ``finish(commit:)``.
 final class BulkOrderWriter: Sendable {
     private let queue: DatabaseQueue
     private let makeSealer: @Sendable () -> OrderSealer
     private let file: URL
     private let busyTimeout: Duration
+    /// The connection's own wait signal, ended when its transaction begins (so the probe does not
+    /// count this writer as a waiter).
+    private let ownWait: LockWaiter
+    private let probe: WaiterProbe
+    /// How long a transaction may hold the lock while nobody waits (tests make it long).
+    private let uncontendedHoldCap: Duration
     private let hold = Mutex(LockHold())
+    /// Bumped when a write begins: an idle commit armed by an earlier write then stands down.
+    private let writes = Atomic<Int>(0)
     /// Orders written between two looks at the clock.
     private static let slice = 128
+    /// How often an idle writer looks whether to commit.
+    private static let idlePoll: Duration = .milliseconds(10)
 
-    init(queue: DatabaseQueue, sealer: @escaping @Sendable () -> OrderSealer, file: URL, busyTimeout: Duration) {
+    init(
+        queue: DatabaseQueue, ownWait: LockWaiter, uncontendedHoldCap: Duration, sealer: @escaping @Sendable () -> OrderSealer,
+        file: URL, busyTimeout: Duration
+    ) {
         self.queue = queue
+        self.uncontendedHoldCap = uncontendedHoldCap
+        self.ownWait = ownWait
+        self.probe = WaiterProbe(database: file)
         self.makeSealer = sealer
         self.file = file
         self.busyTimeout = busyTimeout
@@ -30,12 +48,13 @@ final class BulkOrderWriter: Sendable {
     var longestHold: Duration { self.hold.withLock { $0.longest } }
 
     /// Writes `prepared` inside the open transaction (beginning one if needed), committing and
-    /// yielding the lock whenever the transaction's budget is spent. A database error rolls the open
-    /// transaction back.
+    /// yielding the lock whenever the transaction is due (``LockHold/isDue(held:cap:othersWait:)``).
+    /// A database error rolls the open transaction back.
     func write(_ prepared: [PreparedOrder], now: Date) async throws -> StoreSummary {
         let sealer = makeSealer
         do {
             return try await queue.writeWithoutTransaction { db in
+                self.writes.add(1, ordering: .sequentiallyConsistent)
                 let writer = OrderWriter(sealer: sealer(), now: now)
                 var summary = StoreSummary()
                 var start = prepared.startIndex
@@ -43,12 +62,13 @@ final class BulkOrderWriter: Sendable {
                     while start < prepared.endIndex {
                         if !db.isInsideTransaction {
                             try db.beginTransaction(.immediate)
+                            self.ownWait.transactionBegan()
                             self.hold.withLock { $0.begin() }
                         }
                         let end = min(start + Self.slice, prepared.endIndex)
                         summary.add(try writer.write(prepared[start..<end], in: db))
                         start = end
-                        if self.hold.withLock({ $0.isSpent }) {
+                        if let held = self.hold.withLock({ $0.held }), LockHold.isDue(held: held, cap: self.uncontendedHoldCap, othersWait: { self.probe.othersWait }) {
                             try db.commit()
                             self.hold.withLock { $0.end() }
                             WriteLock.letWaitersInBlocking(self.file)
@@ -69,21 +89,25 @@ final class BulkOrderWriter: Sendable {
         }
     }
 
-    /// The transaction stays open between two writes (the next chunk is sealed meanwhile), but not
-    /// while nothing is written: if the budget runs out before the next write comes (a slow or
-    /// starved sealing pass), the open transaction is committed then.
+    /// The transaction stays open between two writes (the next chunk is sealed meanwhile), and is
+    /// committed by the same rule as during a write: if it becomes due before the next write comes
+    /// (another writer waits, or the cap is reached during a slow or starved sealing pass).
     ///
-    /// The deadline is armed on the database thread and runs on a thread of its own, woken by the
-    /// kernel: a task (or a Dispatch block) waits for a free thread of its pool, and on a loaded
-    /// machine ran seconds late with the transaction still open (measured: 2-6 s holds during the
-    /// test suite, against a 200 ms budget).
+    /// The watch runs on a thread of its own, woken by the kernel: a task (or a Dispatch block)
+    /// waits for a free thread of its pool, and on a loaded machine ran seconds late with the
+    /// transaction still open (measured: 2-6 s holds during the test suite, against a 200 ms budget).
     private func commitWhenIdle() {
-        guard let started = hold.withLock({ $0.started }) else { return }
-        let remaining = WriteLock.holdBudget - (ContinuousClock.now - started)
+        guard hold.withLock({ $0.started }) != nil else { return }
+        let armedBy = writes.load(ordering: .sequentiallyConsistent)
         let thread = Thread { [self] in
-            if remaining > .zero { Thread.sleep(forTimeInterval: Double(remaining / .microseconds(1)) / 1e6) }
+            while true {
+                Thread.sleep(forTimeInterval: Double(Self.idlePoll / .microseconds(1)) / 1e6)
+                guard writes.load(ordering: .sequentiallyConsistent) == armedBy, let held = hold.withLock({ $0.held }) else { return }
+                if LockHold.isDue(held: held, cap: uncontendedHoldCap, othersWait: { probe.othersWait }) { break }
+            }
             try? queue.writeWithoutTransaction { db in
-                guard db.isInsideTransaction, self.hold.withLock({ $0.started == started }) else { return }
+                // A write that began meanwhile has its own watch.
+                guard db.isInsideTransaction, self.writes.load(ordering: .sequentiallyConsistent) == armedBy else { return }
                 try db.commit()
                 self.hold.withLock { $0.end() }
             }

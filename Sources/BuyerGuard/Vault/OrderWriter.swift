@@ -47,6 +47,8 @@ struct PreparedOrder: Sendable {
     /// The id a new buyer gets if the email is not in the vault yet (discarded otherwise).
     let newBuyerUID: [UInt8]
     let newBuyerDigest: Data
+    /// The order's ``OrderBuyerLink`` to that new buyer (computed again if the buyer exists).
+    let newBuyerLink: Data
     let sealedBuyerEmail: Data?
     let sealedBuyerName: Data?
     let orderDigest: Data
@@ -75,6 +77,7 @@ struct OrderSealer {
             olderEmailIndexes: try email.map { try indexer.olderIndexes(email: $0) } ?? [],
             newBuyerUID: uid,
             newBuyerDigest: try indexer.digest(record: buyerRecord, fields: [(.buyerEmail, email), (.buyerName, name)]),
+            newBuyerLink: try OrderBuyerLink.mac(orderID: order.id.rawValue, buyerUID: uid, keyRing: cipher.keyRing),
             sealedBuyerEmail: try email.map { try cipher.seal($0, field: .buyerEmail, record: buyerRecord, nonces: nonces) },
             sealedBuyerName: try name.map { try cipher.seal($0, field: .buyerName, record: buyerRecord, nonces: nonces) },
             orderDigest: try indexer.digest(record: orderRecord, fields: ContactField.orderLevel.map { ($0, contact[$0]) }),
@@ -96,26 +99,64 @@ struct OrderWriter {
 
     func write(_ orders: some Collection<PreparedOrder>, in db: Database) throws -> StoreSummary {
         var summary = StoreSummary()
+        let statements = try Statements(db)
         for order in orders {
-            try write(order, in: db, summary: &summary)
+            try write(order, in: db, statements: statements, summary: &summary)
         }
         return summary
     }
 
-    private func write(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws {
+    /// The statements every order runs, looked up in the connection's cache once per batch rather
+    /// than once per order (the lookup hashes the SQL text).
+    private struct Statements {
+        let removed: Statement
+        let buyerByIndex: Statement
+        let buyerWithoutEmail: Statement
+        let insertBuyer: Statement
+        let insertOrder: Statement
+        let upsertItem: Statement
+
+        init(_ db: Database) throws {
+            removed = try db.cachedStatement(sql: "SELECT 1 FROM orders WHERE order_id = ? AND pii_removed_at IS NOT NULL")
+            buyerByIndex = try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
+            buyerWithoutEmail = try db.cachedStatement(sql: """
+                SELECT buyers.id, buyers.uid, buyers.digest FROM orders JOIN buyers ON buyers.id = orders.buyer_id
+                WHERE orders.order_id = ? AND buyers.email_index IS NULL
+                """)
+            insertBuyer = try db.cachedStatement(sql: """
+                INSERT INTO buyers (uid, email_index, email_index_version, buyer_email, buyer_name, digest, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            insertOrder = try db.cachedStatement(sql: OrderWriter.insertOrderSQL)
+            upsertItem = try db.cachedStatement(sql: """
+                INSERT INTO order_items (order_ref, order_item_id, sku, product_name, quantity) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (order_ref, order_item_id) DO UPDATE SET
+                    sku = excluded.sku, product_name = excluded.product_name, quantity = excluded.quantity
+                WHERE sku IS NOT excluded.sku OR product_name IS NOT excluded.product_name OR quantity IS NOT excluded.quantity
+                """)
+        }
+    }
+
+    private func write(_ prepared: PreparedOrder, in db: Database, statements: Statements, summary: inout StoreSummary) throws {
         let order = prepared.order
         let timestamp = Int64(now.timeIntervalSince1970)
         // An order whose PII was purged or erased stays that way: an old report imported again
         // must not bring the buyer back (not even as a new buyer row).
         var removed = false
-        try db.cachedStatement(sql: "SELECT 1 FROM orders WHERE order_id = ? AND pii_removed_at IS NOT NULL")
-            .run([.text(order.id.rawValue)]) { _ in removed = true }
+        try statements.removed.run([.text(order.id.rawValue)]) { _ in removed = true }
         if removed {
             summary.ordersUnchanged += 1
             return
         }
-        let (buyerID, buyerUID) = try buyer(for: prepared, in: db, summary: &summary)
-        let link = try OrderBuyerLink.mac(orderID: order.id.rawValue, buyerUID: buyerUID, keyRing: sealer.cipher.keyRing)
+        let link: Data
+        let buyerID: Int64
+        if let (existing, uid) = try existingBuyer(for: prepared, in: db, statements: statements) {
+            buyerID = existing
+            link = try OrderBuyerLink.mac(orderID: order.id.rawValue, buyerUID: uid, keyRing: sealer.cipher.keyRing)
+        } else {
+            buyerID = try insertBuyer(prepared, in: db, statements: statements, summary: &summary)
+            link = prepared.newBuyerLink
+        }
 
         // New orders (the common case of an import) take one statement; existing ones are compared.
         var values: [DirectBinding] = [
@@ -126,7 +167,7 @@ struct OrderWriter {
         ]
         values.reserveCapacity(values.count + prepared.sealedOrderFields.count)
         for sealed in prepared.sealedOrderFields { values.append(DirectBinding(sealed)) }
-        try db.cachedStatement(sql: Self.insertOrderSQL).run(values)
+        try statements.insertOrder.run(values)
         let inserted = db.changesCount > 0
         var changed = false
         let rowID: Int64
@@ -139,12 +180,7 @@ struct OrderWriter {
 
         var itemsChanged = 0
         for item in order.items {
-            try db.cachedStatement(sql: """
-                INSERT INTO order_items (order_ref, order_item_id, sku, product_name, quantity) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (order_ref, order_item_id) DO UPDATE SET
-                    sku = excluded.sku, product_name = excluded.product_name, quantity = excluded.quantity
-                WHERE sku IS NOT excluded.sku OR product_name IS NOT excluded.product_name OR quantity IS NOT excluded.quantity
-                """).run([.integer(rowID), .text(item.orderItemID), DirectBinding(item.sku),
+            try statements.upsertItem.run([.integer(rowID), .text(item.orderItemID), DirectBinding(item.sku),
                           DirectBinding(item.productName), DirectBinding(item.quantity)])
             itemsChanged += db.changesCount
         }
@@ -221,29 +257,25 @@ struct OrderWriter {
         }
     }
 
-    /// Finds the order's buyer by the blind index of their email, or makes a new one.
-    /// An order without an email gets a buyer of its own (and keeps it on re-import).
-    private func buyer(for prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> (Int64, [UInt8]) {
+    /// Finds the order's buyer by the blind index of their email (`nil`: a new buyer, see
+    /// ``insertBuyer(_:in:statements:summary:)``). An order without an email gets a buyer of its own
+    /// (and keeps it on re-import).
+    private func existingBuyer(for prepared: PreparedOrder, in db: Database, statements: Statements) throws -> (Int64, [UInt8])? {
         let contact = prepared.order.contact
         var found: (id: Int64, uid: Data, digest: Data?)?
         let readBuyer: (SQLiteStatement) -> Void = { statement in
             found = (sqlite3_column_int64(statement, 0), directBlob(statement, 1) ?? Data(), directBlob(statement, 2))
         }
         if let index = prepared.emailIndex {
-            try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
-                .run([.blob(index)], row: readBuyer)
+            try statements.buyerByIndex.run([.blob(index)], row: readBuyer)
             // During a blind-index rotation, a buyer not yet re-indexed is found by an older index.
             for older in prepared.olderEmailIndexes where found == nil {
-                try db.cachedStatement(sql: "SELECT id, uid, digest FROM buyers WHERE email_index = ?")
-                    .run([.blob(older)], row: readBuyer)
+                try statements.buyerByIndex.run([.blob(older)], row: readBuyer)
             }
         } else {
-            try db.cachedStatement(sql: """
-                SELECT buyers.id, buyers.uid, buyers.digest FROM orders JOIN buyers ON buyers.id = orders.buyer_id
-                WHERE orders.order_id = ? AND buyers.email_index IS NULL
-                """).run([.text(prepared.order.id.rawValue)], row: readBuyer)
+            try statements.buyerWithoutEmail.run([.text(prepared.order.id.rawValue)], row: readBuyer)
         }
-        guard let found else { return (try insertBuyer(prepared, in: db, summary: &summary), prepared.newBuyerUID) }
+        guard let found else { return nil }
         let id = found.id
         // A later report may bring a name the first one lacked, or a corrected one: the newest
         // non-empty value wins. Re-sealed here, for the buyer's existing record id.
@@ -266,12 +298,9 @@ struct OrderWriter {
         return (id, [UInt8](found.uid))
     }
 
-    private func insertBuyer(_ prepared: PreparedOrder, in db: Database, summary: inout StoreSummary) throws -> Int64 {
+    private func insertBuyer(_ prepared: PreparedOrder, in db: Database, statements: Statements, summary: inout StoreSummary) throws -> Int64 {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.cachedStatement(sql: """
-            INSERT INTO buyers (uid, email_index, email_index_version, buyer_email, buyer_name, digest, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([
+        try statements.insertBuyer.run([
                 .blob(Data(prepared.newBuyerUID)), DirectBinding(prepared.emailIndex),
                 prepared.emailIndex == nil ? .null : .integer(Int64(sealer.indexer.primaryVersion)),
                 DirectBinding(prepared.sealedBuyerEmail), DirectBinding(prepared.sealedBuyerName),

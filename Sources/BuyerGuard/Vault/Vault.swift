@@ -323,7 +323,9 @@ public final class Vault: Sendable {
         masterSchedule.replace(new)
     }
 
-    static func makeConfiguration(_ settings: VaultConfiguration, label: String) -> Configuration {
+    /// `lockWaiter`: the connection's own ``LockWaiter``, for a caller that needs it (an import's
+    /// writer); a queue's single connection only.
+    static func makeConfiguration(_ settings: VaultConfiguration, label: String, lockWaiter: LockWaiter? = nil) -> Configuration {
         var configuration = Configuration()
         configuration.label = "buyerguard.\(label)"
         let (seconds, attoseconds) = settings.busyTimeout.components
@@ -332,7 +334,7 @@ public final class Vault: Sendable {
         configuration.publicStatementArguments = false  // never put bound values (ciphertext, digests) in errors
         let synchronous = settings.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
-            WriteLock.install(on: db, timeout: timeout)
+            WriteLock.install(on: db, timeout: timeout, waiter: lockWaiter)
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Imports insert into random-keyed unique indexes (blind index, buyer uid): a larger
@@ -394,16 +396,17 @@ public final class Vault: Sendable {
     }
 
     /// A separate write connection for a bulk import, whose transactions span many orders so that
-    /// each random-key index page is written once per transaction, not once per order. Each
-    /// transaction holds the lock for about ``WriteLock/holdBudget``, so other writers (an app,
-    /// another CLI) wait at most about that long.
-    func makeBulkWriter() throws -> BulkOrderWriter {
-        var configuration = Self.makeConfiguration(settings, label: "vault-import")
-        configuration.allowsUnsafeTransactions = true  // a transaction stays open across batches
+    /// each random-key index page is written once per transaction, not once per order. While
+    /// other writers (an app, another CLI) wait, each transaction holds the lock for about
+    /// ``WriteLock/holdBudget``, so they wait at most about that long (see ``BulkOrderWriter``).
+    func makeBulkWriter(uncontendedHoldCap: Duration = WriteLock.uncontendedHoldCap) throws -> BulkOrderWriter {
         let url = Self.databaseURL(in: folder)
+        let ownWait = LockWaiter(path: WriteLock.waitersFile(of: url), timeout: settings.busyTimeout)
+        var configuration = Self.makeConfiguration(settings, label: "vault-import", lockWaiter: ownWait)
+        configuration.allowsUnsafeTransactions = true  // a transaction stays open across batches
         do {
             let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-            return BulkOrderWriter(queue: queue, sealer: { OrderSealer(cipher: self.cipher, indexer: self.indexer) }, file: url,
+            return BulkOrderWriter(queue: queue, ownWait: ownWait, uncontendedHoldCap: uncontendedHoldCap, sealer: { OrderSealer(cipher: self.cipher, indexer: self.indexer) }, file: url,
                                    busyTimeout: settings.busyTimeout)
         } catch let error as DatabaseError {
             throw BuyerGuardError(database: error, file: url, busyTimeout: settings.busyTimeout, doing: "open an import connection")
