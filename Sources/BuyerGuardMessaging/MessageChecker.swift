@@ -24,7 +24,14 @@ public struct MessageChecker: Sendable {
     public static let defaultAllowedLinkDomains = Vocabulary.defaultCarrierDomains
 
     /// The violations in `message`, a message of `purpose` about `orderID`, in text order.
-    public func check(_ message: String, purpose: MessagePurpose, orderID: OrderID) -> [MessageViolation] {
+    ///
+    /// - Parameters:
+    ///   - channel: where it goes; ``MessageChannel/marketplaceAPI`` adds that API's limits.
+    ///   - buyerLanguage: the buyer's language of preference (`it`, `de-DE`, ...), for the API's
+    ///     rule that a message be written in it; `nil` skips that check.
+    public func check(
+        _ message: String, purpose: MessagePurpose, orderID: OrderID, channel: MessageChannel = .email, buyerLanguage: String? = nil
+    ) -> [MessageViolation] {
         let text = MessageText(message)
         let found = PhraseIndex.shared.scan(text.words)
         func matches(_ category: PhraseIndex.Category, in words: [MessageText.Word]? = nil) -> [Match] {
@@ -97,6 +104,25 @@ public struct MessageChecker: Sendable {
             }
         }
 
+        if channel == .marketplaceAPI {
+            if text.isHTML { add(.apiHTML, at: 0, length: 0, "the marketplace's Messaging API takes plain text, not HTML", sourceOffset: 0) }
+            for offset in emailAddresses(in: text.plain) {
+                add(.apiEmailAddress, at: offset, length: 30, "the marketplace's Messaging API does not accept email addresses in a message")
+            }
+            let limit = MessageChannel.textLimit(for: purpose)
+            let length = message.unicodeScalars.count
+            if length > limit {
+                add(.apiLength, at: 0, length: 0, limit == 0
+                    ? "a review request through the Messaging API carries no text of the seller's: the marketplace words it"
+                    : "the Messaging API takes at most \(limit) characters for this message; this one has \(length)")
+            }
+            if let buyerLanguage, let wanted = buyerLanguage.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first,
+               let written = MessageLanguage.guess(text.words), written.rawValue != wanted {
+                add(.apiLanguage, at: 0, length: 0,
+                    "the Messaging API needs the buyer's language (\(wanted)); this message reads as \(written.rawValue)")
+            }
+        }
+
         return violations.sorted { ($0.sourceOffset ?? text.sourceOffset(ofPlainOffset: $0.offset, length: $0.length)) < ($1.sourceOffset ?? text.sourceOffset(ofPlainOffset: $1.offset, length: $1.length)) }
             .map { item in
                 let sourceOffset = item.sourceOffset ?? text.sourceOffset(ofPlainOffset: item.offset, length: min(item.length, 20))
@@ -105,6 +131,24 @@ public struct MessageChecker: Sendable {
                                         excerpt: item.length > 0 ? text.excerpt(item.offset, item.length) : "",
                                         explanation: item.explanation)
             }
+    }
+
+    // MARK: Email addresses
+
+    /// Offsets of `local@domain.tld` in the plain text.
+    private func emailAddresses(in scalars: [Unicode.Scalar]) -> [Int] {
+        func isLocal(_ s: Unicode.Scalar) -> Bool { MessageText.isWordScalar(s) || ".+-_".unicodeScalars.contains(s) }
+        func isDomain(_ s: Unicode.Scalar) -> Bool { MessageText.isWordScalar(s) || s == "." || s == "-" }
+        var found: [Int] = []
+        for (index, scalar) in scalars.enumerated() where scalar == "@" {
+            var start = index
+            while start > 0, isLocal(scalars[start - 1]) { start -= 1 }
+            var end = index + 1
+            while end < scalars.count, isDomain(scalars[end]) { end += 1 }
+            let domain = String(String.UnicodeScalarView(scalars[(index + 1)..<end])).trimmingCharacters(in: ["."])
+            if start < index, domain.contains("."), !domain.hasPrefix(".") { found.append(start) }
+        }
+        return found
     }
 
     // MARK: Order ids

@@ -21,6 +21,35 @@ public enum MessageRule: String, Sendable, Codable, CaseIterable {
     case orderUnavailableContent = "order-unavailable-content"
     /// A Return Confirmation must name the products returned, the amount refunded and the date.
     case returnConfirmationContent = "return-confirmation-content"
+    /// Through the marketplace's Messaging API: HTML is not accepted.
+    case apiHTML = "api-html"
+    /// Through the marketplace's Messaging API: email addresses are not accepted.
+    case apiEmailAddress = "api-email-address"
+    /// Through the marketplace's Messaging API: longer than the message type allows (a review
+    /// request takes no text of the seller's at all).
+    case apiLength = "api-length"
+    /// Through the marketplace's Messaging API: not in the buyer's language of preference.
+    case apiLanguage = "api-language"
+
+    /// The rules that hold only for one channel (``MessageChannel/marketplaceAPI``).
+    public static let channelRules: Set<MessageRule> = [.apiHTML, .apiEmailAddress, .apiLength, .apiLanguage]
+}
+
+/// How a message reaches the buyer: the channel's own limits apply on top of the guidelines.
+public enum MessageChannel: String, Sendable, Codable, CaseIterable {
+    /// The seller's email or the marketplace's buyer-seller messaging: the guidelines only.
+    case email
+    /// The marketplace's Messaging API (Selling Partner API): plain text without email addresses,
+    /// at most 2,000 characters (a review request: none of the seller's), in the buyer's language.
+    case marketplaceAPI = "marketplace-api"
+
+    /// The longest text the Messaging API accepts for a message of `purpose` (characters): 2,000
+    /// for its text message types (unexpected problem, confirm order details, ...); 0 for a review
+    /// request, which the marketplace words itself.
+    public static func textLimit(for purpose: MessagePurpose) -> Int {
+        if case .order(.reviewRequest) = purpose { return 0 }
+        return 2000
+    }
 }
 
 /// What a message is for: one of the order-messaging kinds, or a reply to the buyer's inquiry.

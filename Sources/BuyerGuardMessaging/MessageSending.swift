@@ -17,13 +17,22 @@ public struct OutgoingMessage: Sendable {
     public var subject: String
     /// The text (plain or HTML).
     public var body: String
+    /// Where it goes: through the marketplace's Messaging API, that API's limits are checked too.
+    public var channel: MessageChannel
+    /// The buyer's language of preference (the Messaging API's `GetAttributes` locale), when known.
+    public var buyerLanguage: String?
 
     /// A message; `caseID` is required for support replies.
-    public init(purpose: MessagePurpose, caseID: String? = nil, subject: String, body: String) {
+    public init(
+        purpose: MessagePurpose, caseID: String? = nil, subject: String, body: String, channel: MessageChannel = .email,
+        buyerLanguage: String? = nil
+    ) {
         self.purpose = purpose
         self.caseID = caseID
         self.subject = subject
         self.body = body
+        self.channel = channel
+        self.buyerLanguage = buyerLanguage
     }
 }
 
@@ -38,6 +47,11 @@ public struct MessageRejected: Error, Sendable, CustomStringConvertible {
 }
 
 extension AccessBroker {
+    /// A review request (``MessageKind/reviewRequest``) is further held to the marketplace's own
+    /// rule by the broker: once per order, 5 to 30 days after delivery; a second one is refused
+    /// (`review-already-requested`). The one request is used once the address is released, even if
+    /// the transport then fails.
+    ///
     /// Checks `message` and, if it complies, releases the buyer's email to `transport` only, for
     /// the message's purpose, logging the access and a `message-sent` event (kind and order, never
     /// the body). A message that breaks a rule is refused (``MessageRejected``, with a
@@ -49,7 +63,11 @@ extension AccessBroker {
         _ message: OutgoingMessage, order: OrderID, actor: String, via transport: some MessageTransport,
         checker: MessageChecker = MessageChecker(), identity: AuthenticatedIdentity? = nil
     ) async throws {
-        let violations = checker.check(message.body + "\n" + message.subject, purpose: message.purpose, orderID: order)
+        var violations = checker.check(message.body + "\n" + message.subject, purpose: message.purpose, orderID: order)
+        if message.channel != .email {  // the API's limits are on the text it is given, the body
+            violations += checker.check(message.body, purpose: message.purpose, orderID: order, channel: message.channel,
+                                        buyerLanguage: message.buyerLanguage).filter { MessageRule.channelRules.contains($0.rule) }
+        }
         let kind: String = switch message.purpose {
         case .order(let kind): kind.rawValue
         case .support: "support"

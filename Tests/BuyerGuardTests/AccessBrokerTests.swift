@@ -57,7 +57,15 @@ struct BrokerFixture {
     @Test(arguments: purposes)
     func purposeFieldMatrix(_ purpose: Purpose) async throws {
         let fixture = try await BrokerFixture.make()
+        let isReviewRequest = purpose.messageKind == .reviewRequest
+        if isReviewRequest {  // open only 5 to 30 days after delivery, once per order (ReviewRequestTests)
+            try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+            fixture.clock.advance(days: 6)
+        }
         for field in ContactField.allCases {
+            if isReviewRequest {
+                try await fixture.vault.database.write { try $0.execute(sql: "UPDATE orders SET review_requested_at = NULL") }
+            }
             let result = try await fixture.attempt(fixture.request(purpose, .exactly([field])))
             if purpose.allowedFields.contains(field) {
                 let released = try result.get()

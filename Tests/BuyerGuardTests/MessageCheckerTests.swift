@@ -56,7 +56,7 @@ import Testing
         #expect(Self.corpus.filter { $0.lang == "it" }.count >= 40)
         #expect(Set(Self.corpus.map(\.lang)) == ["it", "en", "de", "fr", "es"])
         let covered = Set(Self.corpus.flatMap(\.expected))
-        #expect(covered == Set(MessageRule.allCases.map(\.rawValue)))
+        #expect(covered == Set(MessageRule.allCases.filter { !MessageRule.channelRules.contains($0) }.map(\.rawValue)))
         #expect(Self.corpus.contains { $0.text.contains("<html") || $0.text.contains("<p>") })
     }
 
@@ -222,5 +222,127 @@ import Testing
         }
         #expect(error?.message.contains("retention-ended") == true)
         #expect(transport.sent.isEmpty)
+    }
+}
+
+/// The marketplace's one review request per order, 5 to 30 days after delivery, in neutral words:
+/// enforced by the broker (window, once) and the checker (wording), each refusal logged.
+@Suite struct ReviewRequestTests {
+    static let neutral = "Gentile cliente, speriamo che l'ordine 402-1111111-1111111 sia arrivato bene. "
+        + "Se vuoi, puoi lasciare una recensione sul marketplace: ogni opinione sincera ci aiuta."
+
+    func request(_ fixture: BrokerFixture, body: String = neutral) async throws -> MessageSendingTests.RecordingTransport {
+        let transport = MessageSendingTests.RecordingTransport()
+        try await fixture.broker.send(OutgoingMessage(purpose: .order(.reviewRequest), subject: "Com'è andata?", body: body),
+                                      order: BrokerFixture.orderA, actor: "mailer", via: transport)
+        return transport
+    }
+
+    func refusal(_ fixture: BrokerFixture) async -> String? {
+        do {
+            _ = try await request(fixture)
+            return nil
+        } catch let error as BuyerGuardError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func onlyFromFiveToThirtyDaysAfterDelivery() async throws {
+        let fixture = try await BrokerFixture.make()
+        #expect(await refusal(fixture)?.contains("review-window-not-open") == true)  // not delivered
+        try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        fixture.clock.advance(days: 4)
+        #expect(await refusal(fixture)?.contains("review-window-not-open") == true)
+        let late = try await BrokerFixture.make()
+        try await late.vault.record(.delivered(at: late.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        late.clock.advance(days: 31)
+        #expect(await refusal(late)?.contains("review-window-closed") == true)
+        let denied = try fixture.entries().filter { $0.kind == "access" }
+        #expect(denied.count == 2 && denied.allSatisfy { $0.decision == .denied && $0.messageKind == "review-request" })
+    }
+
+    @Test func oncePerOrderAndTheSecondIsRefusedWithItsReason() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        fixture.clock.advance(days: 6)
+        let transport = try await request(fixture)
+        #expect(transport.sent.count == 1 && transport.sent.first?.address == BrokerFixture.emailA)
+        #expect(try fixture.entries().last?.kind == "message-sent")
+        fixture.clock.advance(days: 3)
+        #expect(await refusal(fixture)?.contains("review-already-requested") == true)
+        let last = try #require(try fixture.entries().last)
+        #expect(last.kind == "access" && last.decision == .denied && last.reason == "review-already-requested")
+        // Another order of the same vault still has its own.
+        try await fixture.vault.record(.delivered(at: fixture.clock.now.addingTimeInterval(-7 * 86_400)), for: BrokerFixture.orderB, actor: "ops")
+        let other = MessageSendingTests.RecordingTransport()
+        try await fixture.broker.send(
+            OutgoingMessage(purpose: .order(.reviewRequest), subject: "Com'è andata?",
+                            body: Self.neutral.replacingOccurrences(of: "402-1111111-1111111", with: "402-2222222-2222222")),
+            order: BrokerFixture.orderB, actor: "mailer", via: other)
+        #expect(other.sent.count == 1)
+    }
+
+    /// Two requests at once: the claim is one conditional write, so exactly one gets the address.
+    @Test func concurrentRequestsReleaseTheAddressOnce() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        fixture.clock.advance(days: 10)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { (try? await self.request(fixture)) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try fixture.entries().filter { $0.kind == "access" && $0.decision == .granted }.count == 1)
+    }
+
+    @Test func wordingThatManipulatesIsRefusedAndDoesNotUseUpTheRequest() async throws {
+        let fixture = try await BrokerFixture.make()
+        try await fixture.vault.record(.delivered(at: fixture.clock.now), for: BrokerFixture.orderA, actor: "ops")
+        fixture.clock.advance(days: 6)
+        await #expect(throws: MessageRejected.self) {
+            _ = try await request(fixture, body: "Ordine 402-1111111-1111111: se sei soddisfatto lasciaci 5 stelle ⭐⭐⭐⭐⭐!")
+        }
+        let transport = try await request(fixture)  // the neutral one still may go
+        #expect(transport.sent.count == 1)
+    }
+}
+
+/// The marketplace's Messaging API: plain text, no email addresses, per-kind length, the buyer's
+/// language. Only for that channel; the same text by email breaks none of these.
+@Suite struct MessagingAPIChannelTests {
+    static let order = try! OrderID("402-1234567-1234567")
+    func rules(_ text: String, _ purpose: MessagePurpose = .order(.shipmentDelay), language: String? = nil,
+               channel: MessageChannel = .marketplaceAPI) -> Set<MessageRule> {
+        Set(MessageChecker().check(text, purpose: purpose, orderID: Self.order, channel: channel, buyerLanguage: language).map(\.rule))
+    }
+
+    static let italian = "Gentile cliente, la spedizione del suo ordine 402-1234567-1234567 subirà un ritardo di due giorni. "
+        + "Ci scusiamo per il disagio e la ringraziamo per la pazienza. Cordiali saluti"
+
+    @Test func plainTextInTheBuyersLanguagePasses() {
+        #expect(rules(Self.italian, language: "it-IT").isEmpty)
+        #expect(rules(Self.italian, language: nil).isEmpty)
+    }
+
+    @Test func htmlEmailAddressesLengthAndLanguageAreFlagged() {
+        #expect(rules("<p>\(Self.italian)</p>", language: "it") == [.apiHTML])
+        #expect(rules(Self.italian + " Per domande: assistenza@bottega-rossi.it", language: "it") == [.apiEmailAddress])
+        #expect(rules(Self.italian + String(repeating: " Grazie ancora.", count: 150), language: "it") == [.apiLength])
+        #expect(rules(Self.italian, language: "de-DE") == [.apiLanguage])
+        let english = "Dear customer, the shipment of your order 402-1234567-1234567 will be two days late. We are sorry for the delay. Kind regards"
+        #expect(rules(english, language: "it") == [.apiLanguage])
+        #expect(rules(english, language: "en-GB").isEmpty)
+    }
+
+    @Test func aReviewRequestThroughTheAPICarriesNoTextOfTheSellers() {
+        let neutral = "Ordine 402-1234567-1234567: se vuoi, lascia una recensione sincera."
+        #expect(rules(neutral, .order(.reviewRequest), language: "it") == [.apiLength])
+        #expect(rules(neutral, .order(.reviewRequest), channel: .email).isEmpty)
+    }
+
+    @Test func byEmailNoneOfTheseApply() {
+        #expect(rules("<p>\(Self.italian) Per domande: assistenza@bottega-rossi.it</p>", language: "de", channel: .email).isEmpty)
     }
 }

@@ -64,6 +64,12 @@ public final class AccessBroker: Sendable {
         case identityNotBound = "identity-not-bound"
         /// The policy requires an authenticated identity and the request carried none.
         case identityRequired = "identity-required"
+        /// A review request before the order was delivered, or less than 5 days after.
+        case reviewWindowNotOpen = "review-window-not-open"
+        /// A review request more than 30 days after delivery.
+        case reviewWindowClosed = "review-window-closed"
+        /// A second review request for the same order.
+        case reviewAlreadyRequested = "review-already-requested"
     }
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
@@ -134,6 +140,25 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
+        // The one review request of an order is claimed before anything is released, in the same
+        // write as the check, so two requests at once cannot both pass; given back if this one fails.
+        let claimsReview = request.purpose.messageKind == .reviewRequest
+        if claimsReview, !(try await vault.claimReviewRequest(request.orderID, at: now)) {
+            draft.reason = DenialReason.reviewAlreadyRequested.rawValue
+            _ = try await vault.auditLog.append(draft)
+            throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
+        }
+        do {
+            return try await release(request, granted: granted, draft: draft)
+        } catch {
+            if claimsReview { try? await vault.giveBackReviewRequest(request.orderID, claimedAt: now) }
+            throw error
+        }
+    }
+
+    /// Opens the granted fields and logs the grant (durable before anything is released).
+    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft) async throws -> RevealedContact {
+        var draft = draft
         let fields = request.askedFields.sorted()
         var values: [ContactField: SecureBytes] = [:]
         func openFields() throws {
@@ -173,6 +198,7 @@ public final class AccessBroker: Sendable {
         if let email = request.expectedBuyerEmail {
             guard let index = state.emailIndex, try vault.indexer.allIndexes(email: email).contains(index) else { return .buyerMismatch }
         }
+        if request.purpose.messageKind == .reviewRequest, state.reviewRequested { return .reviewAlreadyRequested }
         return policy.windowDenial(for: request.purpose, status: state.status, purchased: state.purchased, delivered: state.delivered, at: now)
     }
 
@@ -192,6 +218,8 @@ struct OrderAccessState: Sendable {
     var sealed: [ContactField: Data?]
     /// The stored ``OrderBuyerLink`` of the order and its buyer.
     var buyerLink: Data?
+    /// Whether the order's one review request was made.
+    var reviewRequested = false
 }
 
 extension Vault {
@@ -199,7 +227,7 @@ extension Vault {
         let columns = ContactField.orderLevel.map { "orders.\($0.column)" } + ContactField.buyerLevel.map { "buyers.\($0.column)" }
         let sql = """
             SELECT buyers.uid, buyers.email_index, orders.status, orders.purchase_date, orders.delivered_at, orders.pii_removed_at,
-                \(columns.joined(separator: ", ")), orders.buyer_link
+                \(columns.joined(separator: ", ")), orders.buyer_link, orders.review_requested_at
             FROM orders JOIN buyers ON buyers.id = orders.buyer_id WHERE orders.order_id = ?
             """
         // A point read: the synchronous API runs it on this thread, without the two thread hops of
@@ -221,9 +249,27 @@ extension Vault {
                     buyerUID: [UInt8](directBlob(statement, 0) ?? Data()), emailIndex: directBlob(statement, 1),
                     status: OrderStatus(rawValue: status) ?? .pending, purchased: date(3), delivered: date(4),
                     piiRemoved: sqlite3_column_type(statement, 5) != SQLITE_NULL, sealed: sealed,
-                    buyerLink: directBlob(statement, Int32(6 + ContactField.orderLevel.count + ContactField.buyerLevel.count)))
+                    buyerLink: directBlob(statement, Int32(6 + ContactField.orderLevel.count + ContactField.buyerLevel.count)),
+                    reviewRequested: sqlite3_column_type(statement, Int32(7 + ContactField.orderLevel.count + ContactField.buyerLevel.count)) != SQLITE_NULL)
             }
             return state
+        }
+    }
+
+    /// Marks the order's one review request as made; `false` if it already was.
+    func claimReviewRequest(_ orderID: OrderID, at now: Date) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE orders SET review_requested_at = ? WHERE order_id = ? AND review_requested_at IS NULL",
+                           arguments: [Int64(now.timeIntervalSince1970.rounded(.down)), orderID.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Undoes ``claimReviewRequest(_:at:)`` for a request that released nothing.
+    func giveBackReviewRequest(_ orderID: OrderID, claimedAt now: Date) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE orders SET review_requested_at = NULL WHERE order_id = ? AND review_requested_at = ?",
+                           arguments: [orderID.rawValue, Int64(now.timeIntervalSince1970.rounded(.down))])
         }
     }
 

@@ -84,6 +84,11 @@ extension AccessPolicy {
         return nil
     }
 
+    /// A review request may be made from 5 days after delivery...
+    public static let reviewRequestOpens: TimeInterval = 5 * 86_400
+    /// ...until 30 days after it.
+    public static let reviewRequestCloses: TimeInterval = 30 * 86_400
+
     /// Why the broker refuses `purpose` for an order in this state at `now` under this policy's
     /// windows (cancelled, shipping grace over, retention ended), or `nil`.
     public func windowDenial(for purpose: Purpose, status: OrderStatus, purchased: Date?, delivered: Date?, at now: Date) -> AccessBroker.DenialReason? {
@@ -91,6 +96,11 @@ extension AccessPolicy {
         case .shipping:
             if status == .cancelled { return .orderCancelled }
             if let delivered, now > delivered.addingTimeInterval(shippingGraceAfterDelivery) { return .shippingWindowClosed }
+        case .orderMessaging(.reviewRequest):
+            // The marketplace's own rule (its Solicitations API): 5 to 30 days after delivery.
+            guard let delivered, now >= delivered.addingTimeInterval(Self.reviewRequestOpens) else { return .reviewWindowNotOpen }
+            if now > delivered.addingTimeInterval(Self.reviewRequestCloses) { return .reviewWindowClosed }
+            if let end = retentionEnd(purchased: purchased, delivered: delivered), now > end { return .retentionEnded }
         default:
             if let end = retentionEnd(purchased: purchased, delivered: delivered), now > end { return .retentionEnded }
         }

@@ -101,6 +101,11 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable, Codable {
     case refundConfirmation = "refund-confirmation"
     /// Information needed to complete the order.
     case orderCompletion = "order-completion"
+    /// A request for a review, the marketplace's way: at most one per order, 5 to 30 days after
+    /// delivery, in neutral words. The broker enforces the first two (``AccessBroker/DenialReason``
+    /// `review-*`), the message checker the wording. Any other asking for reviews is
+    /// ``ProhibitedUse/reviewRequest``.
+    case reviewRequest = "review-request"
 }
 
 /// Uses of buyer data the marketplace forbids. Named so that attempts are logged precisely.

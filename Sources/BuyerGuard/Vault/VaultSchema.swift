@@ -105,6 +105,10 @@ enum VaultSchema {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v5-review-requests") { db in
+            // When the order's one review request was made (AccessBroker, MessageKind.reviewRequest).
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN review_requested_at INTEGER")
+        }
         return migrator
     }
 }
