@@ -52,12 +52,30 @@ public struct MessageChecker: Sendable {
         }
 
         // Links.
+        var promotedBySocialLink = false
         for link in links(in: text) {
             if link.isMailto {
                 add(.link, at: link.offset, length: link.length, "mailto links are not allowed", sourceOffset: link.sourceOffset)
-            } else if !isAllowed(host: link.host) {
+                continue
+            }
+            let host = link.host.hasPrefix("www.") ? String(link.host.dropFirst(4)) : link.host
+            if Vocabulary.socialHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
+                promotedBySocialLink = true
+                add(.marketing, at: link.offset, length: link.length, "pointing the buyer to a social network or messaging channel (\(host)) is promotion",
+                    sourceOffset: link.sourceOffset)
+            }
+            if isAllowed(host: link.host) {
+                // The marketplace's own pages are allowed, but not the seller's storefront there.
+                if link.path.contains("/shops/") || link.path.contains("/stores/") || link.path.contains("/s?me=") {
+                    add(.marketing, at: link.offset, length: link.length, "a link to the seller's storefront is promotion", sourceOffset: link.sourceOffset)
+                }
+            } else if !link.tracksAParcel {
                 add(.link, at: link.offset, length: link.length,
                     "links are allowed only when needed to fulfil the order (carrier tracking); \(link.host) is not", sourceOffset: link.sourceOffset)
+                if !promotedBySocialLink, Vocabulary.offerPathWords.contains(where: { link.path.contains($0) })
+                    || (link.sourceOffset == nil && offersNear(link.offset, in: text)) {
+                    add(.marketing, at: link.offset, length: link.length, "a link offered for other products or offers is promotion")
+                }
             }
         }
         for offset in text.imageLinks {
@@ -71,11 +89,35 @@ public struct MessageChecker: Sendable {
         for match in matches(.marketing) {
             add(.marketing, at: text.words[match.first].start, length: match.length(text), "marketing or promotional content is not allowed")
         }
+        if !promotedBySocialLink, let match = matches(.socialChannel).first {
+            add(.marketing, at: text.words[match.first].start, length: match.length(text),
+                "pointing the buyer to a social network or messaging channel is promotion")
+        }
+        for match in matches(.prizeDraw) {
+            add(.marketing, at: text.words[match.first].start, length: match.length(text), "a prize draw or contest is promotion")
+        }
+        for word in text.words where word.text.utf8.count > 10
+            && (word.text.utf8.reversed().starts(with: "kollektion".utf8.reversed()) || word.text.utf8.reversed().starts(with: "kollektionen".utf8.reversed())) {
+            add(.marketing, at: word.start, length: word.text.unicodeScalars.count, "promoting a collection is not allowed")
+        }
+        for offset in handles(in: text.plain) {
+            add(.marketing, at: offset, length: 20, "a social media handle points the buyer elsewhere: promotion")
+        }
+        for offset in codes(in: text) {
+            add(.marketing, at: offset, length: 30, "a promotional code is marketing")
+        }
         let future = matches(.futurePurchase)
         for (index, word) in text.words.enumerated() where word.classes.contains(.discount) {
             if future.contains(where: { abs($0.first - index) <= 8 && text.words[$0.first].sentence == word.sentence }) {
                 add(.marketing, at: word.start, length: 40, "a discount on a future purchase is a promotion")
             }
+        }
+        let percentSentences = sentencesWithPercentage(text)
+        for match in future where percentSentences.contains(text.words[match.first].sentence) {
+            add(.marketing, at: text.words[match.first].start, length: match.length(text), "a percentage off a future purchase is a promotion")
+        }
+        for offset in optOutOffers(in: text) {
+            add(.optOut, at: offset, length: 40, "offering to stop messages (an opt-out) is not allowed")
         }
         for sentence in reviewSentences(in: text, found: found) {
             add(.reviewManipulation, at: sentence.offset, length: sentence.length, sentence.reason)
@@ -133,6 +175,99 @@ public struct MessageChecker: Sendable {
             }
     }
 
+    // MARK: Frames over words
+
+    /// Whether word `word` is written in capitals in the source (`NO`, `STOP`).
+    private func isShouted(_ word: MessageText.Word, in text: MessageText) -> Bool {
+        let scalars = text.plain[word.start..<min(text.plain.count, word.start + word.text.unicodeScalars.count)]
+        return scalars.count >= 2 && scalars.allSatisfy { $0.properties.isUppercase || ("0"..."9").contains($0) }
+    }
+
+    /// The words of each sentence, as ranges of `text.words`.
+    private func sentenceRanges(_ text: MessageText) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for index in text.words.indices where index == text.words.count - 1 || text.words[index + 1].sentence != text.words[index].sentence {
+            ranges.append(start..<(index + 1))
+            start = index + 1
+        }
+        return ranges
+    }
+
+    /// Opt-out offers in words: a wish ("if", "want"), a no-more marker and a message word in one
+    /// sentence ("if you no longer want our emails"), or a reply verb with a stop keyword ("reply
+    /// STOP", "rispondi NO").
+    private func optOutOffers(in text: MessageText) -> [Int] {
+        let words = text.words
+        var offsets: [Int] = []
+        for range in sentenceRanges(text) {
+            let has = { (wordClass: PhraseIndex.WordClass) in range.contains { words[$0].classes.contains(wordClass) } }
+            let keyword = range.contains {
+                words[$0].classes.contains(.stopKeyword) || (words[$0].classes.contains(.shoutedKeyword) && isShouted(words[$0], in: text))
+            }
+            if (has(.wish) && has(.noMore) && has(.messageWord)) || (has(.replyVerb) && keyword) {
+                offsets.append(words[range.lowerBound].start)
+            }
+        }
+        return offsets
+    }
+
+    /// Whether the sentence around plain offset `offset` speaks of other products or offers.
+    private func offersNear(_ offset: Int, in text: MessageText) -> Bool {
+        guard let at = text.words.lastIndex(where: { $0.start <= offset }) ?? text.words.indices.first else { return false }
+        let sentence = text.words[at].sentence
+        return text.words.contains { ($0.sentence == sentence || $0.sentence == sentence - 1) && $0.classes.contains(.offerWord) }
+    }
+
+    /// Social media handles: `@name` after a space (not an email address).
+    private func handles(in scalars: [Unicode.Scalar]) -> [Int] {
+        var found: [Int] = []
+        for (index, scalar) in scalars.enumerated() where scalar == "@" {
+            let before = index > 0 ? scalars[index - 1] : " "
+            guard before == " " || before == "\n" || before == "(" || before == "\t" else { continue }
+            var end = index + 1
+            while end < scalars.count, MessageText.isWordScalar(scalars[end]) || scalars[end] == "_" || scalars[end] == "." { end += 1 }
+            if end - index >= 4 { found.append(index) }
+        }
+        return found
+    }
+
+    /// Sentences (by number) with a percentage in them: "10 %", "15%".
+    private func sentencesWithPercentage(_ text: MessageText) -> Set<Int> {
+        var sentences: Set<Int> = []
+        let words = text.words
+        var wordIndex = 0
+        for (offset, scalar) in text.plain.enumerated() where scalar == "%" {
+            var digit = offset - 1
+            while digit >= 0, text.plain[digit] == " " { digit -= 1 }
+            guard digit >= 0, ("0"..."9").contains(text.plain[digit]) else { continue }
+            while wordIndex + 1 < words.count, words[wordIndex + 1].start <= digit { wordIndex += 1 }
+            if wordIndex < words.count { sentences.insert(words[wordIndex].sentence) }
+        }
+        return sentences
+    }
+
+    /// Promotional codes: a code word ("code", "codice", "Gutschein") with a code in capitals and
+    /// digits right after it ("SORRY10"), in a sentence that speaks of a percentage or a discount.
+    private func codes(in text: MessageText) -> [Int] {
+        let words = text.words
+        let percent = sentencesWithPercentage(text)
+        var found: [Int] = []
+        for index in words.indices where words[index].classes.contains(.codeWord) {
+            let sentence = words[index].sentence
+            let candidates = (index + 1)..<min(words.count, index + 3)
+            guard candidates.contains(where: { candidate in
+                let word = words[candidate]
+                return word.sentence == sentence && word.text.count >= 4 && word.text.contains(where: \.isNumber)
+                    && word.text.contains(where: \.isLetter) && isShouted(word, in: text)
+            }) else { continue }
+            let speaksOfDiscount = percent.contains(sentence)
+                || words.contains { $0.sentence == sentence && ($0.classes.contains(.discount) || $0.classes.contains(.weakIncentive)) }
+            if speaksOfDiscount { found.append(words[index].start) }
+        }
+        return found
+    }
+
     // MARK: Email addresses
 
     /// Offsets of `local@domain.tld` in the plain text.
@@ -178,6 +313,14 @@ public struct MessageChecker: Sendable {
         var length: Int
         var isMailto = false
         var sourceOffset: Int?
+        /// What follows the host (lowercase), for the storefront and tracking checks.
+        var path = ""
+
+        /// A link whose path or query names a parcel's tracking: needed to fulfil the order,
+        /// whatever the carrier (a carrier not on the allow-list included).
+        var tracksAParcel: Bool {
+            !path.isEmpty && Vocabulary.trackingPathWords.contains { path.contains($0) || host.hasPrefix($0 + ".") }
+        }
     }
 
     private static let https = Array("https://".unicodeScalars)
@@ -216,7 +359,8 @@ public struct MessageChecker: Sendable {
                                         || folded[end] == "<" || folded[end] == ">" || folded[end] == ")") { end += 1 }
             let rest = String(String.UnicodeScalarView(folded[(index + schemeLength)..<end]))
             let host = mailto ? String(rest.split(separator: "@").last ?? "") : String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
-            links.append(Link(host: host.trimmingCharacters(in: [".", ","]), offset: index, length: end - index, isMailto: mailto))
+            links.append(Link(host: host.trimmingCharacters(in: [".", ","]), offset: index, length: end - index, isMailto: mailto,
+                              path: mailto ? "" : String(rest.dropFirst(host.count))))
             covered.append(index..<end)
             index = end
         }
@@ -238,9 +382,36 @@ public struct MessageChecker: Sendable {
             if labels.count >= 2, let tld = labels.last, PhraseIndex.shared.lookup(String(tld)).classes.contains(.topLevelDomain),
                labels.dropLast().allSatisfy({ !$0.isEmpty && !$0.allSatisfy(\.isNumber) }),
                before != "@", before != "/", !covered.contains(where: { $0.contains(start) }) {
-                links.append(Link(host: candidate, offset: start, length: candidate.unicodeScalars.count))
+                var pathEnd = end
+                while pathEnd < folded.count, !(folded[pathEnd] == " " || folded[pathEnd] == "\n") { pathEnd += 1 }
+                links.append(Link(host: candidate, offset: start, length: candidate.unicodeScalars.count,
+                                  path: String(String.UnicodeScalarView(folded[end..<pathEnd]))))
             }
             start = end + 1
+        }
+        // Written apart to dodge a pattern: "shop . de", "shop .com", "shop [.] it", "shop (.) com".
+        for index in folded.indices where folded[index] == "." {
+            var left = index - 1
+            var right = index + 1
+            var spaced = false
+            if left >= 0, right < folded.count, (folded[left] == "[" && folded[right] == "]") || (folded[left] == "(" && folded[right] == ")") {
+                left -= 1
+                right += 1
+                spaced = true
+            }
+            while left >= 0, folded[left] == " " { left -= 1; spaced = true }
+            while right < folded.count, folded[right] == " " { right += 1 }
+            guard spaced, left >= 0, right < folded.count, isHostScalar(folded[left]) else { continue }
+            var tldEnd = right
+            while tldEnd < folded.count, MessageText.isWordScalar(folded[tldEnd]) { tldEnd += 1 }
+            var hostStart = left
+            while hostStart > 0, isHostScalar(folded[hostStart - 1]) { hostStart -= 1 }
+            let name = String(String.UnicodeScalarView(folded[hostStart...left]))
+            let tld = String(String.UnicodeScalarView(folded[right..<tldEnd]))
+            guard tldEnd > right, tldEnd == folded.count || !MessageText.isWordScalar(folded[tldEnd]),
+                  PhraseIndex.shared.lookup(tld).classes.contains(.topLevelDomain), name.unicodeScalars.count >= 3,
+                  !name.allSatisfy(\.isNumber), !covered.contains(where: { $0.contains(hostStart) }) else { continue }
+            links.append(Link(host: name + "." + tld, offset: hostStart, length: tldEnd - hostStart))
         }
         // Obfuscated: "negozio [dot] com", "negozio punto it".
         let words = text.words
@@ -260,7 +431,7 @@ public struct MessageChecker: Sendable {
                 let withoutScheme = lower.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
                 let host = String(withoutScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
                 if !links.contains(where: { $0.host == host }) {
-                    links.append(Link(host: host, offset: 0, length: 0, sourceOffset: offset))
+                    links.append(Link(host: host, offset: 0, length: 0, sourceOffset: offset, path: String(withoutScheme.dropFirst(host.count))))
                 }
             }
         }
@@ -285,6 +456,18 @@ public struct MessageChecker: Sendable {
         func inSentence(_ category: PhraseIndex.Category, _ sentence: Int) -> Bool {
             found[category.rawValue].contains { words[$0.first].sentence == sentence }
         }
+        let codeSentences = Set(codes(in: text).compactMap { offset in text.words.first { $0.start == offset }?.sentence })
+        let percentSentences = sentencesWithPercentage(text)
+        // A row of star symbols is a target rating, with or without a review word.
+        var run = 0
+        for (offset, scalar) in text.plain.enumerated() {
+            if scalar == "⭐" || scalar == "★" || scalar == "🌟" {
+                run += 1
+                if run == 3 { result.append((offset - 2, 5, "asking for a star rating (a row of stars) is asking for a positive review")) }
+            } else if scalar != "\u{FE0F}" && scalar != " " {
+                run = 0
+            }
+        }
         var index = 0
         while index < words.count {
             let sentence = words[index].sentence
@@ -293,13 +476,26 @@ public struct MessageChecker: Sendable {
             defer { index = end }
             let range = index..<end
             guard let reviewIndex = range.first(where: { words[$0].classes.contains(.review) }) else { continue }
+            // "We cannot offer anything in return for reviews": a refusal, not an offer.
+            if inSentence(.refusal, sentence) || range.contains(where: { Vocabulary.refusalWords.contains(words[$0].text) }) { continue }
             let honest = range.contains { words[$0].classes.contains(.honest) }
+            // Conditions and draws reach across a sentence boundary ("Happy? Then leave a review."),
+            // unless the request itself asks for an honest review.
+            let near = { (category: PhraseIndex.Category) in
+                inSentence(category, sentence) || (!honest && (inSentence(category, sentence - 1) || inSentence(category, sentence + 1)))
+            }
             var reason: String?
-            if inSentence(.positiveReview, sentence) {
+            let eitherWay = range.contains { words[$0].text.utf8.starts(with: "negativ".utf8) || words[$0].text.utf8.starts(with: "negatif".utf8) }
+            if inSentence(.positiveReview, sentence) && !eitherWay {  // "positive or negative": neutral
                 reason = "asking for a positive review is not allowed"
-            } else if inSentence(.onlySatisfied, sentence) {
+            } else if near(.onlySatisfied) {
                 reason = "asking only satisfied buyers for a review is not allowed"
-            } else if inSentence(.strongIncentive, sentence) {
+            } else if inSentence(.gating, sentence) {
+                reason = "asking buyers to contact the seller before reviewing steers unhappy buyers away from reviews"
+            } else if inSentence(.reviewChange, sentence) || (!honest && inSentence(.reviewChange, sentence + 1)) {
+                reason = "asking a buyer to change or remove a review is not allowed"
+            } else if inSentence(.strongIncentive, sentence) || near(.prizeDraw) || codeSentences.contains(sentence)
+                        || (!honest && percentSentences.contains(sentence)) {
                 reason = "offering anything in return for a review is not allowed"
             } else if !honest, let weak = range.first(where: { words[$0].classes.contains(.weakIncentive) }),
                       (min(weak, reviewIndex)..<max(weak, reviewIndex)).contains(where: { words[$0].classes.contains(.forWord) }) {
@@ -334,6 +530,8 @@ public struct MessageChecker: Sendable {
         for (index, word) in words.enumerated() where word.classes.contains(.month) {
             if index > 0, words[index - 1].text.allSatisfy(\.isNumber) { return true }
             if index + 1 < words.count, words[index + 1].text.allSatisfy(\.isNumber) { return true }
+            // "3 de abril", "le 5 de mayo"
+            if index > 1, words[index - 1].text == "de", words[index - 2].text.allSatisfy(\.isNumber) { return true }
         }
         // 12/11/2026, 12.11.2026, 2026-11-12
         let string = String(String.UnicodeScalarView(text.folded))
@@ -346,6 +544,18 @@ public struct MessageChecker: Sendable {
                     let month = index + dayDigits + 1
                     for monthDigits in [1, 2] where digits(month, monthDigits) && month + monthDigits < scalars.count && scalars[month + monthDigits] == separator {
                         if digits(month + monthDigits + 1, 4) || digits(month + monthDigits + 1, 2) { return true }
+                    }
+                    // Day and month alone ("am 7.10.", "le 18/04"): a real day and month, not a price.
+                    for monthDigits in [1, 2] where digits(month, monthDigits) && !digits(month + monthDigits, 1) && !digits(index - 1, 1)
+                        && (index == 0 || scalars[index - 1] == " ") {
+                        let after = month + monthDigits < scalars.count ? scalars[month + monthDigits] : " "
+                        let day = Int(String(String.UnicodeScalarView(scalars[index..<(index + dayDigits)]))) ?? 0
+                        let monthNumber = Int(String(String.UnicodeScalarView(scalars[month..<(month + monthDigits)]))) ?? 0
+                        // "7.10" alone may be a number; "7.10." and "7/10" are dates.
+                        if (1...31).contains(day), (1...12).contains(monthNumber), [" ", ".", "\n", ","].contains(after),
+                           separator != "." || after == "." {
+                            return true
+                        }
                     }
                 }
             }

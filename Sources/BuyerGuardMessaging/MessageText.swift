@@ -53,8 +53,13 @@ struct MessageText {
         var sentence = 0
         var wordStart: Int?
         var bytes: [UInt8] = []
+        // A line that starts with ">" quotes the buyer: its words are not the seller's, and no
+        // phrase rule reads them (a quoted question about discounts is not a promotion).
+        var lineQuoted = false
+        var atLineStart = true
         func endWord(at end: Int) {
             guard let start = wordStart else { return }
+            if lineQuoted { wordStart = nil; return }
             // Words are mostly ASCII: build them from bytes (building from scalars is much slower).
             bytes.removeAll(keepingCapacity: true)
             for scalar in folded[start..<end] {
@@ -64,6 +69,11 @@ struct MessageText {
             wordStart = nil
         }
         for (index, scalar) in folded.enumerated() {
+            if atLineStart, scalar != " ", scalar != "\t" {
+                lineQuoted = scalar == ">"
+                atLineStart = false
+            }
+            if scalar == "\n" { atLineStart = true }
             if MessageText.isWordScalar(scalar) {
                 if wordStart == nil { wordStart = index }
             } else {

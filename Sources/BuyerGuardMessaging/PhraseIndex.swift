@@ -3,6 +3,7 @@
 struct PhraseIndex: Sendable {
     enum Category: Int, CaseIterable {
         case optOut, marketing, futurePurchase, positiveReview, onlySatisfied, strongIncentive, adjusted, unavailableReason, returned
+        case socialChannel, prizeDraw, reviewChange, gating, refusal
 
         var phrases: [[String]] {
             switch self {
@@ -15,6 +16,11 @@ struct PhraseIndex: Sendable {
             case .adjusted: Vocabulary.adjusted
             case .unavailableReason: Vocabulary.unavailableReason
             case .returned: Vocabulary.returned
+            case .socialChannel: Vocabulary.socialChannel
+            case .prizeDraw: Vocabulary.prizeDraw
+            case .reviewChange: Vocabulary.reviewChange
+            case .gating: Vocabulary.gating
+            case .refusal: Vocabulary.refusal
             }
         }
     }
@@ -27,7 +33,7 @@ struct PhraseIndex: Sendable {
 
     /// What a word is, found with one dictionary lookup when the message is split into words.
     struct WordClass: OptionSet, Sendable {
-        let rawValue: UInt16
+        let rawValue: UInt32
         static let review = WordClass(rawValue: 1 << 0)
         static let discount = WordClass(rawValue: 1 << 1)
         static let weakIncentive = WordClass(rawValue: 1 << 2)
@@ -37,13 +43,28 @@ struct PhraseIndex: Sendable {
         static let currency = WordClass(rawValue: 1 << 6)
         static let dot = WordClass(rawValue: 1 << 7)
         static let topLevelDomain = WordClass(rawValue: 1 << 8)
+        static let noMore = WordClass(rawValue: 1 << 9)
+        static let messageWord = WordClass(rawValue: 1 << 10)
+        static let wish = WordClass(rawValue: 1 << 11)
+        static let replyVerb = WordClass(rawValue: 1 << 12)
+        static let stopKeyword = WordClass(rawValue: 1 << 13)
+        static let shoutedKeyword = WordClass(rawValue: 1 << 14)
+        static let codeWord = WordClass(rawValue: 1 << 15)
+        static let offerWord = WordClass(rawValue: 1 << 16)
     }
 
     /// Every word the vocabulary knows: its class and the phrases it starts.
     private let lexicon: [String: Int]
     private let slots: [(classes: WordClass, entries: [Entry])]
-    /// Phrases whose first word ends in `*` (matched by prefix), by their first (ASCII) letter.
+    /// Phrases whose first word ends in `*` (matched by prefix), by the first two (ASCII) letters
+    /// of their stem, so that a word is compared with the few stems it could start with.
     private let byFirstPrefix: [[Entry]]
+
+    private static func prefixBucket(_ word: String) -> Int? {
+        var utf8 = word.utf8.makeIterator()
+        guard let first = utf8.next(), let second = utf8.next(), first < 128, second < 128 else { return nil }
+        return Int(first) << 7 | Int(second)
+    }
 
     static let shared = PhraseIndex()
 
@@ -59,17 +80,23 @@ struct PhraseIndex: Sendable {
         for (words, wordClass) in [
             (Vocabulary.reviewWords, WordClass.review), (Vocabulary.discountWords, .discount), (Vocabulary.weakIncentive, .weakIncentive),
             (Vocabulary.forWords, .forWord), (Vocabulary.honest, .honest), (Vocabulary.months, .month), (Vocabulary.currency, .currency),
-            (Vocabulary.dotWords, .dot), (Vocabulary.topLevelDomains, .topLevelDomain),
+            (Vocabulary.dotWords, .dot), (Vocabulary.topLevelDomains, .topLevelDomain), (Vocabulary.noMore, .noMore),
+            (Vocabulary.messageWords, .messageWord), (Vocabulary.wishWords, .wish), (Vocabulary.replyVerbs, .replyVerb),
+            (Vocabulary.stopKeywords, .stopKeyword), (Vocabulary.shoutedKeywords, .shoutedKeyword), (Vocabulary.codeWords, .codeWord),
+            (Vocabulary.offerWords, .offerWord),
         ] {
             for word in words { slots[slot(word)].classes.insert(wordClass) }
         }
         var exact: [String: [Entry]] = [:]
-        var prefixed = [[Entry]](repeating: [], count: 128)
+        var prefixed = [[Entry]](repeating: [], count: 128 * 128)
         for category in Category.allCases {
             for phrase in category.phrases {
                 let entry = Entry(words: phrase.map { $0.hasSuffix("*") ? (String($0.dropLast()), true) : ($0, false) }, category: category)
                 if phrase[0].hasSuffix("*") {
-                    prefixed[Int(phrase[0].unicodeScalars.first!.value)].append(entry)
+                    guard let bucket = Self.prefixBucket(String(phrase[0].dropLast())) else {
+                        preconditionFailure("a prefix phrase's stem needs two ASCII letters: \(phrase[0])")
+                    }
+                    prefixed[bucket].append(entry)
                 } else {
                     exact[phrase[0], default: []].append(entry)
                 }
@@ -93,8 +120,7 @@ struct PhraseIndex: Sendable {
         for index in words.indices {
             let word = words[index].text
             let exact = words[index].slot >= 0 ? slots[Int(words[index].slot)].entries : []
-            let first = word.utf8.first.map(Int.init) ?? 0
-            let prefixed = first < 128 ? byFirstPrefix[first] : []
+            let prefixed = Self.prefixBucket(word).map { byFirstPrefix[$0] } ?? []
             var matchedCategories = 0
             for entry in [exact, prefixed].joined() where matchedCategories & (1 << entry.category.rawValue) == 0 {
                 guard index + entry.words.count <= words.count else { continue }
@@ -102,7 +128,7 @@ struct PhraseIndex: Sendable {
                 for (offset, part) in entry.words.enumerated() {
                     let candidate = words[index + offset]
                     if candidate.sentence != words[index].sentence { ok = false; break }
-                    if part.isPrefix ? !candidate.text.hasPrefix(part.text) : candidate.text != part.text { ok = false; break }
+                    if part.isPrefix ? !candidate.text.utf8.starts(with: part.text.utf8) : candidate.text != part.text { ok = false; break }
                 }
                 if ok {
                     found[entry.category.rawValue].append(MessageChecker.Match(first: index, count: entry.words.count))

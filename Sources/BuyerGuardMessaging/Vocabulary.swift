@@ -8,11 +8,14 @@ enum Vocabulary {
         unsubscribe|unsubscribing|opt out|optout|stop receiving|no longer wish to receive|remove you from our list|manage your subscription|\
         abmelden|abzumelden|abbestellen|abzubestellen|abmeldung|austragen|nicht mehr erhalten|keine weiteren e mails|\
         desabonner|desinscrire|desabonnement|desinscription|ne plus recevoir|vous desinscrire|\
-        darse de baja|darte de baja|date de baja|cancelar la suscripcion|dejar de recibir|baja de la lista
+        darse de baja|darte de baja|date de baja|cancelar la suscripcion|dejar de recibir|baja de la lista|\
+        ti togliamo dalla lista|non ti scriviamo piu|take you off the list|not to hear from us|not get updates from us|won t message you again|\
+        nicht mehr von uns horen|von der liste nehmen|vous retirer de la liste|te quitamos de la lista|no quieres que te escribamos|\
+        no te escribiremos mas|no volveremos a escribirte
         """)
 
     static let marketing = phrases("""
-        codice sconto|codice promozionale|codice coupon|coupon|nuova collezione|nuovi arrivi|nuovi prodotti|offerta speciale|offerte speciali|\
+        codice sconto|codice promozionale|codice coupon|nuova collezione|nuovi arrivi|nuovi prodotti|offerta speciale|offerte speciali|\
         in promozione|promozione esclusiva|saldi|black friday|cyber monday|newsletter|seguici su|seguiteci|visita il nostro negozio|\
         visita il nostro sito|visiti il nostro|visitate il nostro|scopri i nostri|scopri la nostra|scopri le nostre|altri nostri prodotti|altri prodotti|ti potrebbe interessare|\
         potrebbero interessarti|\
@@ -22,24 +25,80 @@ enum Vocabulary {
         entdecken sie unsere|weitere produkte|unsere anderen produkte|\
         code promo|code de reduction|nouvelle collection|nouveautes|offre speciale|offres speciales|suivez nous|visitez notre|decouvrez nos|\
         decouvrez notre|nos autres produits|soldes|\
-        codigo de descuento|codigo promocional|cupon|nueva coleccion|novedades|oferta especial|ofertas especiales|siguenos|\
-        visita nuestra tienda|visita nuestra web|visite nuestra|descubre nuestros|descubre nuestra|otros productos|nuestros otros productos|rebajas
+        codigo de descuento|codigo promocional|nueva coleccion|novedades|oferta especial|ofertas especiales|siguenos|\
+        visita nuestra tienda|visita nuestra web|visite nuestra|descubre nuestros|descubre nuestra|otros productos|nuestros otros productos|rebajas|\
+        invita un amico|invita i tuoi amici|porta un amico|nostro partner|nostri partner|negozio gemello|cercaci su|cerca su amazon|cerca il nostro negozio|nella nostra vetrina|\
+        refer a friend|referral|our partner|our partners|sister shop|sister store|search for us|search amazon for|our storefront|\
+        empfehlen sie uns|empfehlt uns|empfiehl uns|jede empfehlung|unser partner|unsere partner|unser partnershop|schwestershop|suchen sie auf amazon|unsere storefront|\
+        parrainage|parrainez|notre partenaire|nos partenaires|boutique soeur|notre vitrine|tapez simplement|\
+        club fedelta|loyalty club|kundenclub|club de fidelite|club de fidelidad|\
+        negozio fisico|physical store|ladengeschaft|boutique physique|tienda fisica|\
+        offerta della settimana|deal of the week|this week s deal|angebot der woche|offre de la semaine|oferta de la semana|\
+        2x1|3x2|2 per 1|price of 1|prezzo di 1|precio de 1|summer sale|winter sale|\
+        programma fedelta|loyalty program|loyalty programme|treueprogramm|programme de fidelite|programa de fidelidad|\
+        approfitt*|aprovech*|take advantage|nutzen sie die|\
+        nostri amici di|our friends at|unsere freunde von|nos amis de|nuestros amigos de|\
+        tutta la nostra gamma|our full range|unser ganzes sortiment|toute notre gamme|toda nuestra gama|\
+        qr code|codice qr|codigo qr|code qr|barra di ricerca|barre de recherche|barra de busqueda|suchleiste|search bar|\
+        nel nostro negozio trova|in unserem shop finden|dans notre boutique vous trouverez|en nuestra tienda encontraras|in our shop you will find|\
+        recomiendanos|recomienda a un amigo|invita a un amigo|nuestro socio|nuestros socios|nuestro partner|tienda hermana|buscanos en|busca en amazon|nuestro escaparate
+        """)
+
+    /// Social networks and messaging-app channels: pointing a buyer at them is promotion.
+    static let socialChannel = phrases("""
+        instagram|insta|facebook|tiktok|pinterest*|youtube*|twitter|snapchat|linktree|link in bio|linkinbio|\
+        canale whatsapp|canale telegram|gruppo whatsapp|gruppo telegram|whatsapp channel|telegram channel|whatsapp group|telegram group|\
+        whatsapp community|whatsapp kanal|telegram kanal|whatsapp gruppe|telegram gruppe|chaine whatsapp|chaine telegram|groupe whatsapp|\
+        groupe telegram|canal de whatsapp|canal de telegram|grupo de whatsapp|grupo de telegram
+        """)
+
+    /// Prize draws and contests: promotion, and an incentive when tied to a review.
+    static let prizeDraw = phrases("""
+        concorso|estrazione|estraiamo|giveaway*|prize draw|raffle|sweepstake*|gewinnspiel*|verlos*|a draw|into a draw|draw for|tirage au sort|tirons au sort|tire au sort|\
+        tirage|concours|sorteo*|sorteamos|sortear*
+        """)
+
+    /// Refusing an incentive: "we can't offer anything in return for reviews" is no offer.
+    static let refusal = phrases("""
+        non possiamo offrire|non offriamo|can t offer|cannot offer|we don t offer|konnen keine|durfen keine|bieten keine|\
+        ne pouvons pas offrir|ne proposons pas|no podemos ofrecer|no ofrecemos
+        """)
+
+    /// Asking a buyer to change or take back a review.
+    static let reviewChange = phrases("""
+        modificar*|aggiornar*|rimuover*|cancellar*|elimin*|riconsider*|rivedere|ritirar*|\
+        change|update|edit|remove|delete|bumping|bump up|reconsider|revise|take down|amend|anzupassen|\
+        andern|anpassen|aktualisier*|loschen|entfernen|uberdenk*|zuruckziehen|noch einmal|nochmal|\
+        modifier|mettre a jour|supprimer|retirer|reconsider*|revoir|\
+        cambiar|cambiaras|cambiases|cambiarla|cambia|cambias|actualizas|actualices|retiras|retires|quitas|borras|eliminas|actualizar|borrar|quitar|reconsiderar|retirar
+        """)
+
+    /// "Write to us before you review": steering unhappy buyers away from reviews.
+    static let gating = phrases("""
+        prima di lasciare|prima di pubblicare|prima di scrivere|prima di recensire|prima di valutare|prima di dare|\
+        before leaving|before you leave|before you rate|before posting|before you post|before writing|before you write|before reviewing|before you review|before rating|\
+        bevor sie|bevor du|ehe sie|\
+        avant de laisser|avant de publier|avant de noter|avant d ecrire|avant de donner|\
+        antes de dejar|antes de publicar|antes de escribir|antes de valorar|antes de opinar
         """)
 
     /// Discount words that are promotion only next to a "next purchase" or a code.
-    static let discountWords: Set<String> = ["sconto", "sconti", "discount", "rabatt", "remise", "reduction", "descuento", "off"]
+    static let discountWords: Set<String> = [
+        "sconto", "sconti", "discount", "rabatt", "remise", "reduction", "descuento", "off", "coupon", "cupon", "gutschein", "voucher",
+    ]
     static let futurePurchase = phrases("""
         prossimo acquisto|prossimo ordine|prossimi acquisti|next purchase|next order|future purchase|nachsten einkauf|nachste bestellung|\
-        prochain achat|prochaine commande|proxima compra|proximo pedido
+        prochain achat|prochaine commande|proxima compra|proximo pedido|siguiente compra|\
+        future order|future orders|prossimi ordini|futuri ordini|zukunftige bestellungen|futures commandes|futuras compras
         """)
 
     static let reviewWords: Set<String> = [
-        "recensione", "recensioni", "valutazione", "valutazioni", "feedback", "stelle", "review", "reviews", "rating", "ratings", "stars",
+        "recensione", "recensioni", "giudizio", "valutazione", "valutazioni", "recensire", "recensirci", "valoraras", "valorar", "valorarnos", "valoranos", "bewerten", "bewertet", "evaluer", "feedback", "stelle", "review", "reviews", "rating", "ratings", "stars",
         "bewertung", "bewertungen", "rezension", "sterne", "avis", "evaluation", "etoiles", "commentaire", "resena", "resenas",
         "opinion", "valoracion", "estrellas",
     ]
     static let positiveReview = phrases("""
-        positiva|positive|positivo|positivi|5 stelle|cinque stelle|ottima recensione|massimo dei voti|\
+        positiva|positive|positivo|positivi|top marks|full marks|bestnote|note maximale|maxima puntuacion|5 stelle|cinque stelle|ottima recensione|massimo dei voti|\
         5 star|five star|5 stars|five stars|good review|great review|glowing|\
         positive bewertung|5 sterne|funf sterne|gute bewertung|\
         positif|5 etoiles|cinq etoiles|bon avis|\
@@ -54,24 +113,29 @@ enum Vocabulary {
         """)
     static let strongIncentive = phrases("""
         buono|buono regalo|gift card|carta regalo|omaggio|gratis|gratuito|gratuita|in cambio|premio|ricompensa|\
-        voucher|free|in exchange|reward|gift|\
-        gutschein|kostenlos|geschenk|als dank|im gegenzug|\
-        bon d achat|carte cadeau|gratuit|gratuite|cadeau|en echange|recompense|\
-        cheque regalo|tarjeta regalo|gratis|regalo|a cambio|recompensa
+        spese di spedizione|sorpresa|garanzia|ricompens*|sapremo come|come ringraziamento|per ringraziarti|ne varra la pena|credito|satispay|\
+        voucher|free|in exchange|reward|gift|postage|shipping cost|shipping costs|shipping fee|surprise|warranty|as a thank you|worth your while|\
+        store credit|paypal|screenshot|cashback|\
+        gutschein|kostenlos|geschenk|als dank|im gegenzug|versandkosten|herstellergarantie|belohn*|uberraschung|garantie|als dankeschon|lohnenswert|guthaben|\
+        einkaufsgutschein|gutscheincode|\
+        bon d achat|carte cadeau|gratuit|gratuite|cadeau|en echange|recompense|remercier comme|frais de port|en remerciement|ca vaut le coup|lydia|\
+        cheque regalo|tarjeta regalo|te regalamos|regalamos|gratis|regalo|a cambio|recompensa|garantia|gastos de envio|como agradecimiento|bizum|merecera la pena
         """)
     static let weakIncentive: Set<String> = [
         "rimborso", "rimborsare", "rimborseremo", "sconto", "refund", "reimburse", "reimbursement", "discount", "erstattung", "erstatten",
         "rabatt", "remboursement", "rembourser", "remise", "reembolso", "reembolsar", "descuento",
     ]
     static let forWords: Set<String> = ["per", "for", "fur", "pour", "por", "gegen", "para"]
+    /// Words that refuse an incentive ("we cannot offer anything in return"): the sentence is honest.
+    static let refusalWords: Set<String> = ["nulla", "niente", "nothing", "nichts", "rien", "nada", "ningun", "ninguna", "aucun", "aucune"]
     static let honest: Set<String> = ["onesta", "onesto", "sincera", "honest", "ehrliche", "ehrlich", "honnete", "sincere", "honesta", "sincera"]
 
     static let adjusted = phrases("""
-        rimborsat*|rimborso|importo rettificat*|importo adeguat*|rettificat*|stornat*|addebitat*|\
-        refund*|adjusted|adjustment|reimbursed|\
-        erstattet|ruckerstattet|erstattung|angepasst|\
-        rembourse*|remboursement|ajuste*|\
-        reembolsad*|reembolso|ajustad*|ajuste
+        rimborsat*|rimborso|importo rettificat*|importo adeguat*|rettificat*|stornat*|addebitat*|riaccreditat*|accreditat*|ridott*|restituit*|ridato|ridati|\
+        refund*|adjusted|adjustment|reimbursed|credited|reduced|money back|\
+        erstatt*|ruckerstatt*|zuruckerstatt*|zuruckgezahlt|zuruckgebucht|gutgeschrieben|gutschrift|angepasst|reduziert|\
+        rembours*|ajuste*|credite*|reduit*|\
+        reembols*|ajustad*|ajuste|abonad*|devuelto el importe|reducido|devuelto|devolvemos|abonamos
         """)
     static let unavailableReason = phrases("""
         noinventory|couldnotship|non disponibile|non piu disponibile|esaurit*|fuori stock|non e disponibile|impossibile spedire|\
@@ -79,14 +143,24 @@ enum Vocabulary {
         out of stock|no longer available|unavailable|not available|could not ship|cannot ship|unable to ship|\
         nicht vorratig|nicht lieferbar|ausverkauft|nicht verfugbar|nicht versenden|\
         rupture de stock|plus disponible|indisponible|impossible d expedier|pas disponible|\
-        agotado|agotada|sin stock|no disponible|no podemos enviar|no se pudo enviar|no esta disponible
+        agotado|agotada|sin stock|no disponible|no podemos enviar|no se pudo enviar|no esta disponible|\
+        non piu in magazzino|non e piu disponibile|terminat*|non abbiamo piu|non ne abbiamo piu|e finit*|danneggiat*|non siamo riusciti a spedire|\
+        non possiamo inviare|non riusciamo a spedire|\
+        sold out|discontinued|can t ship|can t send|cannot send|can t be shipped|won t be able to ship|unable to fulfil|has run out|have run out|ran out|\
+        no longer in stock|damaged|could not be shipped|cannot be shipped|unable to send|\
+        nicht mehr vorratig|nicht mehr lieferbar|nicht mehr auf lager|nicht auf lager|kein lagerbestand|nicht mehr in unserem bestand|\
+        vergriffen|nicht verschicken|nicht liefern|nicht geliefert|beschadigt|keinen nachschub|\
+        epuise*|en rupture|plus en stock|pas pu expedier|pas pu etre expedie*|pas pu vous|ne peut pas etre livre*|ne pouvons pas vous le livrer|\
+        endommage*|plus de stock|ne pouvons pas expedier|pouvons pas l expedier|pas pu l expedier|ne peut pas etre envoye*|\
+        sin existencias|ya no tenemos|no tenemos stock|falta de stock|no se puede enviar|no podemos completar|ultima unidad|no pudimos enviar|no podemos enviarlo|danad*|descatalogad*|podido enviar|no lo podemos mandar|\
+        no podemos mandar
         """)
     static let returned = phrases("""
         reso|resi|restituit*|rispedit*|\
-        returned|return|\
-        zuruckgesendet|rucksendung|zuruckgeschickt|retoure|\
-        retour|retourne*|renvoye*|\
-        devuelto|devuelta|devolucion|devueltos
+        returned|return|received|got back|back with us|arrived|ricevut*|tornat*|arrivat*|\
+        zuruckgesendet|zuruckgesandt*|rucksendung|zuruckgeschickt*|retoure|ruckgabe|erhalt|erhalten|angekommen|eingetroffen|wieder bei uns|\
+        retour|retourne*|renvoye*|reception|recu|recue*|\
+        devuelto|devuelta|devolucion|devueltos|devueltas|devolver*|llegado|recibid*|recepcion|de vuelta
         """)
     static let months: Set<String> = [
         "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
@@ -97,10 +171,74 @@ enum Vocabulary {
     ]
     static let currency: Set<String> = ["eur", "euro", "euros", "gbp", "usd", "pln", "sek", "chf"]
 
+    /// Opt-out offers without a link: "if you no longer want our messages" (a wish, a no-more
+    /// marker and a message word in one sentence), or "reply STOP" (a reply verb and a keyword).
+    static let noMore: Set<String> = [
+        "piu", "altri", "ulteriori", "longer", "again", "anymore", "further", "other", "mehr", "keine", "keinen", "weitere", "plus", "autres", "ya", "mas",
+    ]
+    static let messageWords: Set<String> = [
+        "ricevere", "messaggi", "email", "mail", "notizie", "aggiornamenti", "comunicazioni", "newsletter", "sentirci",
+        "receive", "receiving", "hear", "messages", "emails", "updates", "news", "contacted", "contact",
+        "erhalten", "bekommen", "nachrichten", "mails", "infos", "updates", "post", "hören", "horen",
+        "recevoir", "nouvelles", "courriels", "mails", "infos",
+        "recibir", "mensajes", "correos", "noticias", "saber",
+    ]
+    static let wishWords: Set<String> = [
+        "se", "vuoi", "volete", "desideri", "desidera", "preferisci", "if", "want", "wish", "prefer", "rather",
+        "wenn", "falls", "mochten", "mochtest", "wunschen", "willst", "lust", "si", "voulez", "veux", "souhaitez", "souhaites", "marre",
+        "quieres", "quiere", "desea", "deseas", "prefieres",
+    ]
+    static let replyVerbs: Set<String> = [
+        "rispondi", "risponda", "rispondere", "contesta", "contestar", "contestes", "scrivi", "scriva", "reply", "respond", "text", "write",
+        "antworte", "antworten", "antwort", "schreib", "schreiben",
+        "repondez", "reponds", "repondre", "ecrivez", "ecris", "responde", "responda", "responder", "escribe", "escriba",
+    ]
+    static let stopKeywords: Set<String> = [
+        "stop", "stopp", "basta", "enough", "baja", "cancellami", "unsubscribe", "desinscription", "abmelden",
+    ]
+    /// `no`, `non`, `nein`: keywords only when written in capitals ("reply NO").
+    static let shoutedKeywords: Set<String> = ["no", "non", "nein"]
+    /// Words that introduce a code ("Code SORRY10").
+    static let codeWords: Set<String> = [
+        "code", "codice", "codigo", "coupon", "cupon", "gutschein", "gutscheincode", "rabattcode", "promo", "promocode", "voucher", "buono",
+    ]
+
     /// Words that introduce an obfuscated domain (`negozio punto it`, `shop [dot] com`).
     static let dotWords: Set<String> = ["dot", "punto", "punkt", "point"]
     static let topLevelDomains: Set<String> = [
         "com", "it", "de", "fr", "es", "eu", "net", "org", "uk", "shop", "store", "info", "io", "co", "at", "ch", "nl", "be", "pl", "se", "biz", "online",
+        // shorteners and link-in-bio pages: bit.ly, linktr.ee, t.me, wa.me, goo.gl, tinyurl, ...
+        "ly", "ee", "me", "gl", "to", "tv", "app", "link", "page", "site", "bio", "gd", "cc", "ws", "club",
+    ]
+
+    /// Hosts of social networks and messaging apps: a link to them is promotion as well as a link.
+    static let socialHosts: [String] = [
+        "facebook.com", "fb.me", "instagram.com", "tiktok.com", "pinterest.com", "youtube.com", "youtu.be", "t.me", "telegram.me",
+        "wa.me", "whatsapp.com", "chat.whatsapp.com", "twitter.com", "x.com", "linktr.ee",
+    ]
+
+    /// Words that, next to a link that fulfilling the order does not need, make it promotion too
+    /// ("alternatives on shop.de", "more models at bolsos punto es", "our deals: bit.ly/...").
+    static let offerWords: Set<String> = [
+        "alternative", "alternativen", "alternatives", "alternativa", "alternative", "altri", "altre", "other", "weitere", "autres", "otros", "otras",
+        "modelli", "modelos", "models", "modeles", "offerte", "angebote", "offres", "ofertas", "deals", "catalogo", "katalog", "catalogue",
+        "novita", "novedades", "nouveautes", "neuheiten", "sortiment", "gamma", "gama", "gamme", "articoli", "prodotti", "produkte", "productos",
+        "produits", "products", "ricette", "rezepte", "recettes", "recetas", "recipes", "plans", "promos", "promo",
+        "simili", "similar", "ahnliche", "similaires", "similares", "collection", "kollektion", "collezione", "coleccion", "shop", "negozio",
+        "tienda", "boutique", "store", "resto", "disenos", "designs",
+    ]
+
+    /// Words in a link's path that show it leads to offers ("/ofertas", "/sale", "/new-collection").
+    static let offerPathWords: [String] = [
+        "offer", "ofert", "offert", "angebot", "offre", "deal", "sale", "saldi", "soldes", "rebajas", "promo", "sconti", "coupon",
+        "coleccion", "collection", "kollektion", "collezione", "novita", "novedades", "neuheiten", "nouveautes", "new-in", "shop-all",
+    ]
+
+    /// Words in a link's path or query that show it tracks a parcel (a link needed to fulfil the order,
+    /// whatever the carrier).
+    static let trackingPathWords: [String] = [
+        "track", "trace", "tracciamento", "tracking", "sendungsverfolgung", "verfolgung", "suivi", "seguimiento", "rastreo", "localizador",
+        "expedition", "shipment", "parcel", "colis", "paket", "spedizione", "envio",
     ]
 
     /// Carrier tracking sites allowed in messages (links needed to fulfil the order).

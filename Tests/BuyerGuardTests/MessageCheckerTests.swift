@@ -51,6 +51,67 @@ import Testing
         return (byRule, overall, misses)
     }
 
+    /// Precision and recall overall, per language and per rule, printed for docs/messaging.md.
+    /// `showMisses` only for training data: the held-out sets' misses are never looked at.
+    static func report(_ name: String, _ samples: [Sample], showMisses: Bool) -> Score {
+        let (byRule, overall, misses) = score(samples)
+        func line(_ s: Score) -> String {
+            String(format: "precision %.3f recall %.3f (tp %d, fp %d, fn %d)", s.precision, s.recall, s.truePositives, s.falsePositives, s.falseNegatives)
+        }
+        print("eval \(name) (\(samples.count) messages): \(line(overall))")
+        for language in ["it", "en", "de", "fr", "es"] {
+            let subset = samples.filter { $0.lang == language }
+            print("eval \(name) \(language) (\(subset.count)): \(line(score(subset).overall))")
+        }
+        for (rule, score) in byRule.sorted(by: { $0.key < $1.key }) { print("eval \(name) rule \(rule): \(line(score))") }
+        if showMisses { for miss in misses { print("eval \(name) miss: \(miss)") } }
+        return overall
+    }
+
+    static func loadAll(prefix: String) -> [Sample] {
+        let folder = try! Fixtures.url("messages/corpus.json").deletingLastPathComponent()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+        return names.flatMap { load($0) }
+    }
+
+    /// Issue #13's sets: the training corpus (the first corpus, the first held-out set, and the
+    /// training-13 files) and the frozen held-out set 13 (heldout-13*.json), reported apart.
+    @Test func issue13Evaluation() {
+        let training = Self.corpus + Self.heldOut + Self.loadAll(prefix: "training-13")
+        let heldOut13 = Self.loadAll(prefix: "heldout-13")
+        _ = Self.report("training", training, showMisses: ProcessInfo.processInfo.environment["BUYERGUARD_SHOW_MISSES"] != nil)
+        if ProcessInfo.processInfo.environment["BUYERGUARD_TRAINING_ONLY"] == nil {  // while tuning, not even its totals
+            _ = Self.report("heldout-13", heldOut13, showMisses: false)
+        }
+    }
+
+    /// The training corpus of #13: every rule caught on paraphrases in every language, few false
+    /// alarms on its hard negatives. (The held-out set's own figures are reported, never tuned on:
+    /// docs/messaging.md.)
+    @Test func trainingCorpusHoldsInEveryLanguage() {
+        let training = Self.corpus + Self.heldOut + Self.loadAll(prefix: "training-13")
+        #expect(training.count >= 1000)
+        let checker = MessageChecker()
+        for language in ["it", "en", "de", "fr", "es"] {
+            let samples = training.filter { $0.lang == language }
+            #expect(samples.count >= 150, "\(language): \(samples.count) messages")
+            let overall = Self.score(samples).overall
+            #expect(overall.precision >= 0.97 && overall.recall >= 0.93, "\(language): \(overall)")
+            for rule in MessageRule.allCases where !MessageRule.channelRules.contains(rule) {
+                let labelled = samples.filter { $0.expected.contains(rule.rawValue) }
+                guard !labelled.isEmpty else { continue }
+                let caught = labelled.filter { sample in
+                    checker.check(sample.text, purpose: MessagePurpose(name: sample.kind)!, orderID: try! OrderID(sample.order))
+                        .contains { $0.rule == rule }
+                }
+                #expect(!caught.isEmpty, "\(rule.rawValue) caught on none of \(labelled.count) \(language) paraphrases")
+            }
+        }
+        let overall = Self.score(training).overall
+        #expect(overall.precision >= 0.98)
+        #expect(overall.recall >= 0.95)
+    }
+
     @Test func corpusIsBigAndMostlyItalian() {
         #expect(Self.corpus.count >= 100)
         #expect(Self.corpus.filter { $0.lang == "it" }.count >= 40)
@@ -128,8 +189,28 @@ import Testing
         #expect(marketing.rule == .marketing && marketing.line == 2 && marketing.column == 4)
     }
 
+    /// A tracking page is needed to fulfil the order whatever the carrier; the shop's pages are not.
+    @Test func trackingLinksOfAnyCarrierAndNothingElse() {
+        #expect(rules("Commande 402-1234567-1234567 : suivi https://www.mondialrelay.fr/suivi-de-colis/?numeroExpedition=98765432").isEmpty)
+        #expect(rules("Order 402-1234567-1234567: track it at https://track.bpost.cloud/btr/web/#/search?itemCode=3232999").isEmpty)
+        #expect(rules("Order 402-1234567-1234567: our new range is at https://www.myshop.example/new").contains(.link))
+    }
+
+    /// Links written to dodge a pattern, shorteners and link-in-bio pages.
+    @Test(arguments: [
+        "Ordine 402-1234567-1234567: trovi tutto su miosito . it",
+        "Bestellung 402-1234567-1234567: Infos auf lederwaren-shop .de",
+        "Commande 402-1234567-1234567 : recettes sur biosaveurs [point] com",
+        "Pedido 402-1234567-1234567: más en bolsosbela (.) es",
+        "Order 402-1234567-1234567: deals at bit.ly/xyz-deals",
+        "Order 402-1234567-1234567: everything at linktr.ee/myshop",
+    ])
+    func obfuscatedLinks(text: String) {
+        #expect(rules(text).contains(.link), "no link found in: \(text)")
+    }
+
     @Test func customAllowList() {
-        let text = "Ordine 402-1234567-1234567: traccia su https://track.mycarrier.example/123"
+        let text = "Ordine 402-1234567-1234567: traccia su https://mycarrier.example/abc123"
         #expect(rules(text).contains(.link))
         let checker = MessageChecker(allowedLinkDomains: MessageChecker.defaultAllowedLinkDomains + ["mycarrier.example"])
         #expect(checker.check(text, purpose: .support, orderID: Self.order).isEmpty)
