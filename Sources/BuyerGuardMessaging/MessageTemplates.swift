@@ -25,6 +25,9 @@ public enum MessageTemplate: Sendable {
     case returnConfirmation(products: [String], amount: Decimal, currency: String, refundDate: Date)
     /// The shipment will be late.
     case shipmentDelay(newDate: Date)
+    /// The order's one review request, in the neutral words the marketplace allows: any review,
+    /// good or bad, nothing offered, nobody singled out.
+    case reviewRequest
 
     /// The marketplace's adjustment reason codes for an Order Unavailable message.
     public enum AdjustmentReason: String, Sendable, CaseIterable {
@@ -40,6 +43,7 @@ public enum MessageTemplate: Sendable {
         case .orderUnavailable: .orderUnavailable
         case .returnConfirmation: .returnConfirmation
         case .shipmentDelay: .shipmentDelay
+        case .reviewRequest: .reviewRequest
         }
     }
 
@@ -88,6 +92,14 @@ public enum MessageTemplate: Sendable {
             case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nder Versand Ihrer Bestellung \(id) verzögert sich: das neue voraussichtliche Datum ist der \(when). Wir bitten um Entschuldigung.\nMit freundlichen Grüßen"
             case .french: "Chère cliente, cher client,\nl'expédition de votre commande \(id) est retardée : la nouvelle date prévue est le \(when). Nous vous prions de nous excuser.\nCordialement"
             case .spanish: "Estimado cliente:\nel envío de su pedido \(id) se retrasa: la nueva fecha prevista es el \(when). Disculpe las molestias.\nSaludos cordiales"
+            }
+        case .reviewRequest:
+            return switch language {
+            case .italian: "Gentile cliente,\nsperiamo che il suo ordine \(id) sia arrivato bene. Se lo desidera, può lasciare una recensione sul marketplace: ogni opinione sincera è utile ad altri acquirenti.\nCordiali saluti"
+            case .english: "Dear customer,\nwe hope your order \(id) arrived well. If you wish, you can leave a review on the marketplace: every honest opinion helps other buyers.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nwir hoffen, Ihre Bestellung \(id) ist gut angekommen. Wenn Sie möchten, können Sie auf dem Marktplatz eine Bewertung abgeben: jede ehrliche Meinung hilft anderen Käufern.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nnous espérons que votre commande \(id) est bien arrivée. Si vous le souhaitez, vous pouvez laisser un avis sur la place de marché : chaque avis sincère aide d'autres acheteurs.\nCordialement"
+            case .spanish: "Estimado cliente:\nesperamos que su pedido \(id) haya llegado bien. Si lo desea, puede dejar una reseña en el marketplace: cada opinión sincera ayuda a otros compradores.\nSaludos cordiales"
             }
         }
     }

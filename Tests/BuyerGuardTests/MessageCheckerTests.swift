@@ -224,6 +224,7 @@ import Testing
         .returnConfirmation(products: ["Tazza in ceramica \"Buongiorno\"", "Candela alla lavanda"], amount: 25.8, currency: "EUR",
                             refundDate: Date(timeIntervalSince1970: 1_794_614_400)),
         .shipmentDelay(newDate: Date(timeIntervalSince1970: 1_794_614_400)),
+        .reviewRequest,
     ]
 
     /// Every template, in every language, passes the checker for its own kind.
@@ -309,8 +310,7 @@ import Testing
 /// The marketplace's one review request per order, 5 to 30 days after delivery, in neutral words:
 /// enforced by the broker (window, once) and the checker (wording), each refusal logged.
 @Suite struct ReviewRequestTests {
-    static let neutral = "Gentile cliente, speriamo che l'ordine 402-1111111-1111111 sia arrivato bene. "
-        + "Se vuoi, puoi lasciare una recensione sul marketplace: ogni opinione sincera ci aiuta."
+    static let neutral = MessageTemplate.reviewRequest.render(.italian, order: BrokerFixture.orderA)
 
     func request(_ fixture: BrokerFixture, body: String = neutral) async throws -> MessageSendingTests.RecordingTransport {
         let transport = MessageSendingTests.RecordingTransport()

@@ -140,10 +140,19 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
-        // The one review request of an order is claimed before anything is released, in the same
-        // write as the check, so two requests at once cannot both pass; given back if this one fails.
+        // The one review request of an order is claimed in one conditional write before anything is
+        // released, so two requests at once cannot both pass; given back if this one then fails.
         let claimsReview = request.purpose.messageKind == .reviewRequest
-        if claimsReview, !(try await vault.claimReviewRequest(request.orderID, at: now)) {
+        let claimed: Bool
+        do {
+            claimed = claimsReview ? try await vault.claimReviewRequest(request.orderID, at: now) : true
+        } catch let error as BuyerGuardError {
+            draft.decision = .failed  // the vault could not be written: recorded, as failed
+            draft.reason = error.code.description
+            _ = try await vault.auditLog.append(draft)
+            throw error
+        }
+        if !claimed {
             draft.reason = DenialReason.reviewAlreadyRequested.rawValue
             _ = try await vault.auditLog.append(draft)
             throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
