@@ -124,6 +124,23 @@ import Testing
         #expect(throws: BuyerGuardError.self) { try AccessPolicy(toml: "[identities]\n\"os-user:x\" = \"anna\"\n") }
     }
 
+    /// The vault-wide identity fills every entry that names none: one with a control character is
+    /// refused when the vault is opened or created, not written escaped into every entry.
+    @Test func aVaultIdentityWithControlCharactersIsRefusedAtOpen() async throws {
+        let test = try await TestVault.make()
+        var configuration = VaultConfiguration()
+        configuration.identity = AuthenticatedIdentity(name: "user:42\u{1B}[2K")
+        let opening = await #expect(throws: BuyerGuardError.self) {
+            _ = try await Vault.open(at: test.vaultFolder, keyProvider: test.key, configuration: configuration)
+        }
+        #expect(opening?.code == .invalidArgument && opening?.message.contains("vault identity") == true)
+        let elsewhere = try TemporaryFolder(#function)
+        await #expect(throws: BuyerGuardError.self) {
+            _ = try await Vault.create(at: elsewhere.path("vault"), keyProvider: try MasterKey.generate(), configuration: configuration)
+        }
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path("vault").path))
+    }
+
     @Test func theOSUserIsNamedWithItsUID() {
         let me = AuthenticatedIdentity.operatingSystemUser()
         #expect(me.name.hasPrefix("os-user:") && me.annotation == "uid=\(getuid())")

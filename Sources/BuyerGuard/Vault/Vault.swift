@@ -112,6 +112,7 @@ public final class Vault: Sendable {
         logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
+        if let identity = configuration.identity { try AuditText.requirePrintable(identity.description, as: "vault identity") }
         let fileManager = FileManager.default
         let target = databaseURL(in: folder)
         if fileManager.fileExists(atPath: target.path) {
@@ -193,6 +194,9 @@ public final class Vault: Sendable {
         logger: Logger, creatingLog: Bool
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
+        // The vault's identity goes into every entry that names none: refuse one that would need
+        // escaping there, as a request's own identity is refused (`invalid-text`).
+        if let identity = configuration.identity { try AuditText.requirePrintable(identity.description, as: "vault identity") }
         let url = databaseURL(in: folder)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw BuyerGuardError(.vaultNotFound, "no vault here (run `buyerguard init` first)", location: folder.path)
