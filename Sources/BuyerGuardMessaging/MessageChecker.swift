@@ -58,13 +58,13 @@ public struct MessageChecker: Sendable {
                 add(.link, at: link.offset, length: link.length, "mailto links are not allowed", sourceOffset: link.sourceOffset)
                 continue
             }
-            let host = link.host.hasPrefix("www.") ? String(link.host.dropFirst(4)) : link.host
+            let host = link.bareHost
             if Vocabulary.socialHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
                 promotedBySocialLink = true
                 add(.marketing, at: link.offset, length: link.length, "pointing the buyer to a social network or messaging channel (\(host)) is promotion",
                     sourceOffset: link.sourceOffset)
             }
-            if isAllowed(host: link.host) {
+            if isAllowed(bareHost: host) {
                 // The marketplace's own pages are allowed, but not the seller's storefront there.
                 if link.path.contains("/shops/") || link.path.contains("/stores/") || link.path.contains("/s?me=") {
                     add(.marketing, at: link.offset, length: link.length, "a link to the seller's storefront is promotion", sourceOffset: link.sourceOffset)
@@ -103,8 +103,10 @@ public struct MessageChecker: Sendable {
         for offset in handles(in: text.plain) {
             add(.marketing, at: offset, length: 20, "a social media handle points the buyer elsewhere: promotion")
         }
-        for offset in codes(in: text) {
-            add(.marketing, at: offset, length: 30, "a promotional code is marketing")
+        let percentSentences = sentencesWithPercentage(text)
+        let promoCodes = codes(in: text, percentSentences: percentSentences)
+        for code in promoCodes {
+            add(.marketing, at: code.offset, length: 30, "a promotional code is marketing")
         }
         let future = matches(.futurePurchase)
         for (index, word) in text.words.enumerated() where word.classes.contains(.discount) {
@@ -112,14 +114,14 @@ public struct MessageChecker: Sendable {
                 add(.marketing, at: word.start, length: 40, "a discount on a future purchase is a promotion")
             }
         }
-        let percentSentences = sentencesWithPercentage(text)
         for match in future where percentSentences.contains(text.words[match.first].sentence) {
             add(.marketing, at: text.words[match.first].start, length: match.length(text), "a percentage off a future purchase is a promotion")
         }
         for offset in optOutOffers(in: text) {
             add(.optOut, at: offset, length: 40, "offering to stop messages (an opt-out) is not allowed")
         }
-        for sentence in reviewSentences(in: text, found: found) {
+        let codeSentences = Set(promoCodes.map(\.sentence))
+        for sentence in reviewSentences(in: text, found: found, codeSentences: codeSentences, percentSentences: percentSentences) {
             add(.reviewManipulation, at: sentence.offset, length: sentence.length, sentence.reason)
         }
 
@@ -249,21 +251,20 @@ public struct MessageChecker: Sendable {
 
     /// Promotional codes: a code word ("code", "codice", "Gutschein") with a code in capitals and
     /// digits right after it ("SORRY10"), in a sentence that speaks of a percentage or a discount.
-    private func codes(in text: MessageText) -> [Int] {
+    private func codes(in text: MessageText, percentSentences percent: Set<Int>) -> [(offset: Int, sentence: Int)] {
         let words = text.words
-        let percent = sentencesWithPercentage(text)
-        var found: [Int] = []
+        var found: [(offset: Int, sentence: Int)] = []
         for index in words.indices where words[index].classes.contains(.codeWord) {
             let sentence = words[index].sentence
             let candidates = (index + 1)..<min(words.count, index + 3)
             guard candidates.contains(where: { candidate in
                 let word = words[candidate]
-                return word.sentence == sentence && word.text.count >= 4 && word.text.contains(where: \.isNumber)
+                return word.sentence == sentence && word.text.utf8.count >= 4 && word.text.contains(where: \.isNumber)
                     && word.text.contains(where: \.isLetter) && isShouted(word, in: text)
             }) else { continue }
             let speaksOfDiscount = percent.contains(sentence)
                 || words.contains { $0.sentence == sentence && ($0.classes.contains(.discount) || $0.classes.contains(.weakIncentive)) }
-            if speaksOfDiscount { found.append(words[index].start) }
+            if speaksOfDiscount { found.append((words[index].start, sentence)) }
         }
         return found
     }
@@ -316,6 +317,9 @@ public struct MessageChecker: Sendable {
         /// What follows the host (lowercase), for the storefront and tracking checks.
         var path = ""
 
+        /// The host without a leading `www.`.
+        var bareHost: String { host.hasPrefix("www.") ? String(host.dropFirst(4)) : host }
+
         /// A link whose path or query names a parcel's tracking: needed to fulfil the order,
         /// whatever the carrier (a carrier not on the allow-list included).
         var tracksAParcel: Bool {
@@ -328,9 +332,8 @@ public struct MessageChecker: Sendable {
     private static let mailto = Array("mailto:".unicodeScalars)
     private static let www = Array("www.".unicodeScalars)
 
-    private func isAllowed(host: String) -> Bool {
-        let host = host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
-        return allowedLinkDomains.contains(host) || allowedSuffixes.contains { host.hasSuffix($0) }
+    private func isAllowed(bareHost host: String) -> Bool {
+        allowedLinkDomains.contains(host) || allowedSuffixes.contains { host.hasSuffix($0) }
     }
 
     private func links(in text: MessageText) -> [Link] {
@@ -450,14 +453,14 @@ public struct MessageChecker: Sendable {
     }
 
     /// Sentences that ask for a review in a way the marketplace forbids.
-    private func reviewSentences(in text: MessageText, found: [[Match]]) -> [(offset: Int, length: Int, reason: String)] {
+    private func reviewSentences(
+        in text: MessageText, found: [[Match]], codeSentences: Set<Int>, percentSentences: Set<Int>
+    ) -> [(offset: Int, length: Int, reason: String)] {
         var result: [(Int, Int, String)] = []
         let words = text.words
         func inSentence(_ category: PhraseIndex.Category, _ sentence: Int) -> Bool {
             found[category.rawValue].contains { words[$0.first].sentence == sentence }
         }
-        let codeSentences = Set(codes(in: text).compactMap { offset in text.words.first { $0.start == offset }?.sentence })
-        let percentSentences = sentencesWithPercentage(text)
         // A row of star symbols is a target rating, with or without a review word.
         var run = 0
         for (offset, scalar) in text.plain.enumerated() {

@@ -71,7 +71,7 @@ final class BulkOrderWriter: Sendable {
                         if let held = self.hold.withLock({ $0.held }), LockHold.isDue(held: held, cap: self.uncontendedHoldCap, othersWait: { self.probe.othersWait }) {
                             try db.commit()
                             self.hold.withLock { $0.end() }
-                            WriteLock.letWaitersInBlocking(self.file)
+                            WriteLock.letWaitersInBlocking(self.file, probe: self.probe)
                         }
                     }
                     // Armed here, on the database thread: after `await`, the caller resumes only

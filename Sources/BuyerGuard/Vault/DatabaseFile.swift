@@ -108,25 +108,19 @@ enum WriteLock {
     /// After a long job's commit: a short pause, then wait (bounded) until no writer signals a wait.
     static func letWaitersIn(_ database: URL) async {
         try? await Task.sleep(for: yield)
-        let fd = open(waitersFile(of: database), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
+        let probe = WaiterProbe(database: database)
         let started = ContinuousClock.now
-        while flock(fd, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now - started < waiterBound {
+        while probe.othersWait, ContinuousClock.now - started < waiterBound {
             try? await Task.sleep(for: .milliseconds(1))
         }
-        flock(fd, LOCK_UN)
     }
 
-    /// ``letWaitersIn(_:)`` for a caller on a database thread.
-    static func letWaitersInBlocking(_ database: URL) {
+    /// ``letWaitersIn(_:)`` for a caller on a database thread (`probe`: the caller's own, if it keeps one).
+    static func letWaitersInBlocking(_ database: URL, probe given: WaiterProbe? = nil) {
         usleep(UInt32(yield / .microseconds(1)))
-        let fd = open(waitersFile(of: database), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
+        let probe = given ?? WaiterProbe(database: database)
         let started = ContinuousClock.now
-        while flock(fd, LOCK_EX | LOCK_NB) != 0, ContinuousClock.now - started < waiterBound { usleep(1000) }
-        flock(fd, LOCK_UN)
+        while probe.othersWait, ContinuousClock.now - started < waiterBound { usleep(1000) }
     }
 }
 
@@ -180,8 +174,8 @@ final class LockWaiter: TransactionObserver, @unchecked Sendable {
 }
 
 /// Tells a long job whether another writer waits for the lock: a waiter holds a shared `flock` on
-/// the database's `-waiters` file (see ``LockWaiter``), so an exclusive try fails. Not shared
-/// between threads without the lock it keeps.
+/// the database's `-waiters` file (see ``LockWaiter``), so an exclusive try fails. Safe to use
+/// from several threads: its file descriptor is only used under a lock.
 final class WaiterProbe: Sendable {
     private let fd: Mutex<Int32>
 
@@ -213,7 +207,7 @@ struct LockHold: Sendable {
     mutating func begin() { started = ContinuousClock.now }
 
     /// Whether the open transaction has used its budget.
-    var isSpent: Bool { started.map { ContinuousClock.now - $0 >= WriteLock.holdBudget } ?? false }
+    var isSpent: Bool { held.map { $0 >= WriteLock.holdBudget } ?? false }
 
     /// How long the open transaction has held the lock (`nil`: none is open).
     var held: Duration? { started.map { ContinuousClock.now - $0 } }

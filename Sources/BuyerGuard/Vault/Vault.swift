@@ -28,6 +28,14 @@ public struct VaultConfiguration: Sendable {
     public init() {}
 }
 
+extension VaultConfiguration {
+    /// The vault's identity goes into every entry that names none: refuse one that would need
+    /// escaping there, as a request's own identity is refused (`invalid-text`).
+    func requirePrintableIdentity() throws {
+        if let identity { try AuditText.requirePrintable(identity.description, as: "vault identity") }
+    }
+}
+
 /// A buyer-PII vault: a folder holding `vault.sqlite`, where each contact field is sealed with
 /// XChaCha20-Poly1305 under versioned data keys wrapped by the master key.
 ///
@@ -112,7 +120,7 @@ public final class Vault: Sendable {
         logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
-        if let identity = configuration.identity { try AuditText.requirePrintable(identity.description, as: "vault identity") }
+        try configuration.requirePrintableIdentity()
         let fileManager = FileManager.default
         let target = databaseURL(in: folder)
         if fileManager.fileExists(atPath: target.path) {
@@ -194,9 +202,7 @@ public final class Vault: Sendable {
         logger: Logger, creatingLog: Bool
     ) async throws -> Vault {
         try Sodium.ensureInitialized()
-        // The vault's identity goes into every entry that names none: refuse one that would need
-        // escaping there, as a request's own identity is refused (`invalid-text`).
-        if let identity = configuration.identity { try AuditText.requirePrintable(identity.description, as: "vault identity") }
+        try configuration.requirePrintableIdentity()
         let url = databaseURL(in: folder)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw BuyerGuardError(.vaultNotFound, "no vault here (run `buyerguard init` first)", location: folder.path)
