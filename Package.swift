@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "BuyerGuardTesting", targets: ["BuyerGuardTesting"]),
         .library(name: "BuyerGuardMessaging", targets: ["BuyerGuardMessaging"]),
         .library(name: "BuyerGuardDetect", targets: ["BuyerGuardDetect"]),
+        .library(name: "BuyerGuardReports", targets: ["BuyerGuardReports"]),
         .executable(name: "buyerguard", targets: ["buyerguard"]),
     ],
     dependencies: [
@@ -50,6 +51,11 @@ let package = Package(
             swiftSettings: librarySettings
         ),
         .target(
+            name: "BuyerGuardReports",
+            dependencies: ["BuyerGuard", "BuyerGuardDetect"],
+            swiftSettings: librarySettings
+        ),
+        .target(
             name: "BuyerGuardMessaging",
             dependencies: ["BuyerGuard"],
             swiftSettings: librarySettings
@@ -65,6 +71,7 @@ let package = Package(
                 "BuyerGuard",
                 "BuyerGuardDetect",
                 "BuyerGuardMessaging",
+                "BuyerGuardReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -76,6 +83,7 @@ let package = Package(
                 "BuyerGuard",
                 "BuyerGuardDetect",
                 "BuyerGuardMessaging",
+                "BuyerGuardReports",
                 "BuyerGuardTesting",
                 "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The five-minute tour on the embedded default: a vault in ./demo/, a sample order report
 # imported, canaries planted, an order shipped, a label printed through the broker, a marketing
-# request denied, a marketing export planted, the audit log verified, and a scan that finds the
-# export. Safe to run again: it starts from a fresh demo folder.
+# request denied, a marketing export planted, the audit log verified, a scan that finds the
+# export, the auditor's HTML report (demo/report.html) and the data-protection evidence
+# (demo/evidence/). Safe to run again: it starts from a fresh demo folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d /opt/swift/usr/bin ] && PATH="/opt/swift/usr/bin:$PATH"
@@ -77,3 +78,17 @@ step "buyerguard audit checkpoint --out $demo/checkpoint.json && buyerguard audi
 
 step "buyerguard audit scan --canaries $demo/canaries.txt --min-severity medium   # finds the export and the marketing attempt"
 "$bin" audit scan --canaries "$demo/canaries.txt" --min-severity medium || echo "(exit code $?)"
+
+step "buyerguard audit report --canaries $demo/canaries.txt --checkpoint $demo/checkpoint.json --out $demo/report.html   # open it in a browser, or print it"
+"$bin" audit report --canaries "$demo/canaries.txt" --checkpoint "$demo/checkpoint.json" --out "$demo/report.html"
+
+step "buyerguard compliance evidence --checkpoint $demo/checkpoint.json --out $demo/evidence   # for the marketplace's data-protection review"
+"$bin" compliance evidence --canaries "$demo/canaries.txt" --checkpoint "$demo/checkpoint.json" --out "$demo/evidence"
+sed -n '/^| item/,/^$/p' "$demo/evidence/evidence.md"
+
+step "grep for a buyer's email, name and street in the report and the evidence (expect nothing)"
+if grep -l -a -e "marketplace.amazon.it" -e "Romano" -e "Via dei Mille" -e "Viale Monza" "$demo/report.html" "$demo"/evidence/* ; then
+  echo "plaintext found in the files above" >&2
+  exit 1
+fi
+echo "no plaintext PII in $demo/report.html or $demo/evidence/"

@@ -35,6 +35,29 @@ func scanBenchmarks() {
                 benchmark.measurement(childPeakMB, peak / 1024)
             }
         }
+
+        // The same scan made into the HTML report (the picture, the tables, every finding).
+        Benchmark(
+            "audit report CLI, all rules, \(label) entries",
+            configuration: .init(metrics: [seconds, entriesPerSecond, childPeakMB], scalingFactor: .one,
+                                 maxDuration: .seconds(900), maxIterations: 3)
+        ) { benchmark in
+            let (log, entries) = try await ScanLog.prepare(days: days)
+            let cli = try BenchmarkFolder.cli()
+            let page = log.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("report.html")
+            for _ in benchmark.scaledIterations {
+                let started = ContinuousClock.now
+                benchmark.startMeasurement()
+                let peak = try run(cli, ["audit", "report", "--log", log.path, "--out", page.path, "--lang", "en"], accepting: [0])
+                benchmark.stopMeasurement()
+                let elapsed = (ContinuousClock.now - started) / .seconds(1)
+                let size = (try FileManager.default.attributesOfItem(atPath: page.path)[.size] as? Int) ?? 0
+                print("audit report \(label): \(entries) entries in \(String(format: "%.2f", elapsed)) s, peak RSS \(peak / 1024) MB, page \(size / 1024) KB")
+                benchmark.measurement(seconds, Int(elapsed * 100))
+                benchmark.measurement(entriesPerSecond, Int(Double(entries) / elapsed))
+                benchmark.measurement(childPeakMB, peak / 1024)
+            }
+        }
     }
 
     Benchmark(

@@ -28,6 +28,8 @@ public struct MisuseScanner: Sendable {
         public var period: ClosedRange<Date>?
         /// The integrity check of the whole log, with its warnings (an untrusted key, an unsigned tail).
         public var verification: AuditVerification
+        /// Who did what on which day, in counts (for ``AccessActivity``'s picture in an audit report).
+        public var activity: AccessActivity
     }
 
     /// Scans `log` (optionally a filtered part of it); the findings of ``report(_:filter:trustedPublicKey:checkpoint:now:)``.
@@ -44,8 +46,10 @@ public struct MisuseScanner: Sendable {
     ///   - trustedPublicKey: the key checkpoints must be signed with (hex), as for ``AuditLog/verify(trustedPublicKey:checkpoint:)``.
     ///   - checkpoint: an exported checkpoint the log must still contain.
     ///   - now: the time "no checkpoint for too long" is measured against; default: the newest entry's time.
+    ///   - progress: called with the entries read so far, every ``progressInterval`` entries (for a long run's progress line).
     public func report(
-        _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil
+        _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil,
+        progress: ((Int) -> Void)? = nil
     ) throws -> Report {
         // Verification (two threads of its own) and the rules (this one) run side by side.
         let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
@@ -56,7 +60,12 @@ public struct MisuseScanner: Sendable {
         }
         let symbols = AuditSymbolTable()
         var state = ScanState(rules: rules, symbols: symbols)
-        let scanned = Result { try log.forEachEvent(matching: filter, symbols: symbols) { state.consume($0) } }
+        let scanned = Result {
+            try log.forEachEvent(matching: filter, symbols: symbols) { event in
+                state.consume(event)
+                if let progress, state.entries % Self.progressInterval == 0 { progress(state.entries) }
+            }
+        }
         group.wait()
         let verified = try verification.withLock { try $0!.get() }
         try scanned.get()
@@ -72,9 +81,14 @@ public struct MisuseScanner: Sendable {
             findings.append(finding)
         }
         // Verification's problems keep their place at the top, in the verifier's order.
-        return Report(findings: findings + state.finish().sorted(by: Finding.reportOrder), entriesScanned: state.entries,
-                      period: state.firstTime.flatMap { first in state.lastTime.map { first...$0 } }, verification: verified)
+        let (ruleFindings, activity) = state.finished()
+        return Report(findings: findings + ruleFindings.sorted(by: Finding.reportOrder), entriesScanned: state.entries,
+                      period: state.firstTime.flatMap { first in state.lastTime.map { first...$0 } }, verification: verified,
+                      activity: activity)
     }
+
+    /// How many entries go between two calls of a report's `progress`.
+    public static let progressInterval = 250_000
 
     /// `log-integrity` when entries older than the allowed age are covered by no signed checkpoint.
     func uncheckpointedTail(_ log: AuditLog, entries: Int64, now: Date?) throws -> Finding? {

@@ -14,9 +14,25 @@ public struct ReportedFindings: Sendable, Codable, Equatable {
     public var version = 1
     /// Fingerprint → when it was first reported.
     public var reported: [String: Date] = [:]
+    /// When the scans that used this file ran, oldest first (the newest ``maximumRuns``): the scan
+    /// schedule that `compliance evidence` shows.
+    public var runs: [Date] = []
+
+    /// Runs kept in ``runs``.
+    public static let maximumRuns = 1000
 
     /// An empty state.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case version, reported, runs }
+
+    /// Reads a state; files written before ``runs`` existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        reported = try container.decode([String: Date].self, forKey: .reported)
+        runs = try container.decodeIfPresent([Date].self, forKey: .runs) ?? []
+    }
 
     /// Reads `url`; a missing file is an empty state (the first run), anything unreadable an error.
     public init(contentsOf url: URL) throws {
@@ -37,6 +53,8 @@ public struct ReportedFindings: Sendable, Codable, Equatable {
     /// The findings not reported before, and records them as reported at `now`.
     /// Integrity findings are always returned: a damaged log stays damaged.
     public mutating func takeNew(_ findings: [Finding], now: Date) -> [Finding] {
+        runs.append(now)
+        if runs.count > Self.maximumRuns { runs.removeFirst(runs.count - Self.maximumRuns) }
         return findings.filter { finding in
             if finding.rule == DetectionRules.Rule.logIntegrity.rawValue { return true }
             return reported.updateValue(reported[finding.fingerprint] ?? now, forKey: finding.fingerprint) == nil

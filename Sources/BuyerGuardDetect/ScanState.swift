@@ -39,6 +39,13 @@ struct ScanState {
     private let prohibited, unrecognized, retentionEnded, purged, shippingWindowClosed: Int32
     private var fieldMasks: [Int32: UInt32] = [:]
     private static let emailBit = bit(.buyerEmail)
+    private let maintenanceKinds: Set<Int32>
+
+    // The per-actor, per-day picture (``AccessActivity``), in symbols until the end.
+    private var activityDays: [(actor: Int32, day: Int, counts: AccessActivity.Counts)] = []
+    private var denialReasons: [Int32: Int] = [:]
+    private var grantedPurposes: [Int32: Int] = [:]
+    private var maintenance: [Int64] = []
 
     init(rules: DetectionRules, symbols: AuditSymbolTable) {
         self.rules = rules
@@ -56,6 +63,7 @@ struct ScanState {
         learningMillis = Int64(rules.learningDays) * 86_400_000
         offsetSeconds = rules.utcOffsetHours * 3600
         bulkThreshold = rules.bulkDistinctBuyers
+        maintenanceKinds = Set(AccessActivity.maintenanceKinds.map { symbols.intern($0.rawValue) })
     }
 
     /// The newest entry's time.
@@ -98,13 +106,27 @@ struct ScanState {
         if actors[slot].day != day { closeDay(slot, next: day) }
         if event.kind == messageSent {
             actors[slot].dayMessages += 1
+            actors[slot].dayCounts.messagesSent += 1
             if event.order >= 0 { answered.insert(Int64(slot) << 32 | Int64(event.order)) }
             return
         }
         guard event.kind == access else {
             // Order events (shipped, delivered, ...) measure the seller's volume for the baselines.
             if event.order >= 0 { actors[slot].dayTouched.insert(event.order) }
+            if maintenanceKinds.contains(event.kind) { maintenance.append(event.sequence) }
             return
+        }
+        switch event.decision {
+        case .granted:
+            actors[slot].dayCounts.granted += 1
+            grantedPurposes[event.purpose, default: 0] += 1
+        case .denied:
+            actors[slot].dayCounts.denied += 1
+            denialReasons[event.reason, default: 0] += 1
+        case .failed:
+            actors[slot].dayCounts.failed += 1
+        case .event:
+            break
         }
         if event.role >= 0 { actors[slot].role = event.role }
 
@@ -195,7 +217,10 @@ struct ScanState {
 
         // Unexplained by the order's state.
         if event.purpose == shipping {
-            if event.daysSinceDelivery >= rules.shippingDaysAfterDelivery { actors[slot].dayUnexplained.add(event) }
+            if event.daysSinceDelivery >= rules.shippingDaysAfterDelivery {
+                actors[slot].dayUnexplained.add(event)
+                actors[slot].dayCounts.unexplained += 1
+            }
         } else if event.purpose == messaging {
             let status = event.orderStatus
             let unexplained = switch event.messageKind {
@@ -204,7 +229,10 @@ struct ScanState {
             case refundConfirmation: status != refunded
             default: false
             }
-            if unexplained { actors[slot].dayUnexplained.add(event) }
+            if unexplained {
+                actors[slot].dayUnexplained.add(event)
+                actors[slot].dayCounts.unexplained += 1
+            }
         } else if event.purpose == support, event.caseID >= 0 {
             cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, limit: rules.caseMaxBuyers + 1)
         }
@@ -342,6 +370,9 @@ struct ScanState {
         actors[slot].history.append(DaySummary(
             day: state.day, buyers: state.dayBuyers.count, touched: state.dayTouched.count, role: state.role,
             reads: state.dayReads, busiestHour: state.busiestHour))
+        if state.dayCounts.requests + state.dayCounts.messagesSent > 0 {
+            activityDays.append((state.name, state.day, state.dayCounts))
+        }
     }
 
     private mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, _ tally: Tally, _ explanation: String) {
@@ -354,13 +385,30 @@ struct ScanState {
     /// Closes every open day and runs the rules that need the whole history (on a copy: the
     /// state itself can go on consuming).
     func finish() -> [Finding] {
+        finished().findings
+    }
+
+    /// ``finish()``, with the per-actor, per-day picture of everything consumed.
+    func finished() -> (findings: [Finding], activity: AccessActivity) {
         var copy = self
         if copy.currentDay != .min { copy.dayOrders[copy.currentDay] = copy.currentDayOrders.count }
         for slot in copy.actors.indices where copy.actors[slot].day != .min { copy.closeDay(slot, next: .min) }
         copy.hourlySweeps()
         copy.baselines()
         copy.supportCases()
-        return copy.findings
+        return (copy.findings, copy.activity())
+    }
+
+    private func activity() -> AccessActivity {
+        var activity = AccessActivity()
+        func name(_ symbol: Int32) -> String { symbol >= 0 ? symbols[symbol] : "-" }
+        activity.days = activityDays
+            .map { AccessActivity.ActorDay(actor: name($0.actor), day: $0.day, counts: $0.counts) }
+            .sorted { ($0.day, $0.actor) < ($1.day, $1.actor) }
+        for (reason, count) in denialReasons { activity.denialsByReason[name(reason), default: 0] += count }
+        for (purpose, count) in grantedPurposes { activity.grantsByPurpose[name(purpose), default: 0] += count }
+        activity.maintenance = maintenance
+        return activity
     }
 
     /// More distinct buyers in one hour than the seller's usual day of orders.
@@ -484,6 +532,7 @@ struct ActorState {
     var hourReads = Tally()
     var busiestHour = Tally()
     var history: [DaySummary] = []
+    var dayCounts = AccessActivity.Counts()
 
     init(name: Int32, probingWindow: TimeInterval, bulkWindow: TimeInterval) {
         self.name = name
@@ -511,6 +560,7 @@ struct ActorState {
         dayStalePast = Tally()
         dayOffHours = Tally()
         busiestHour = Tally()
+        dayCounts = AccessActivity.Counts()
     }
 }
 

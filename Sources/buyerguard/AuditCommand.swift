@@ -7,7 +7,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify and checkpoint the audit log.",
-        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self, Scan.self])
+        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self, Scan.self, Report.self])
 
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -17,15 +17,8 @@ struct AuditCommand: AsyncParsableCommand {
                 8 findings; 5 the log failed its integrity check; 64 usage; 65 a malformed rules, state or canary file.
                 """)
         @OptionGroup var location: LogLocation
-        @Option(help: "Only this actor.") var actor: String?
-        @Option(help: "From this time (ISO 8601).") var from: String?
-        @Option(help: "Before this time (ISO 8601).") var to: String?
+        @OptionGroup var selection: ScanSelection
         @Option(help: "Report findings at or above: info, low, medium, high, critical.") var minSeverity: String = "low"
-        @Option(help: ArgumentHelp("Rules file (TOML): thresholds, business hours, rules switched off.", valueName: "file"))
-        var rules: String?
-        @Option(help: ArgumentHelp("Canary list written by `canary add` (one order id a line).", valueName: "file"))
-        var canaries: String?
-        @Option(parsing: .upToNextOption, help: "Canary order ids: any access to one is critical.") var canary: [String] = []
         @Option(help: ArgumentHelp("State file: report only findings earlier runs with this file did not (for cron).", valueName: "file"))
         var state: String?
         @OptionGroup var trust: TrustOptions
@@ -34,11 +27,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             guard ["text", "json", "jsonl"].contains(format) else { throw ValidationError("--format is text, json or jsonl") }
             guard let threshold = Severity(rawValue: minSeverity) else { throw ValidationError("--min-severity is info, low, medium, high or critical") }
-            var detection = try rules.map { try DetectionRules(contentsOf: URL(fileURLWithPath: $0)) } ?? DetectionRules()
-            detection.canaryOrders.formUnion(canary)
-            if let canaries { detection.canaryOrders.formUnion(try CanaryCommand.readList(canaries)) }
+            let detection = try selection.detectionRules()
             let ledger = try state.map { try ReportedFindings(contentsOf: URL(fileURLWithPath: $0)) }
-            let filter = AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
+            let filter = try selection.filter()
 
             let external = try trust.exportedCheckpoint()
             let (log, trustedKey) = try await location.open()
@@ -126,9 +117,38 @@ struct AuditCommand: AsyncParsableCommand {
 
         /// The log, and the vault's trusted signing key when the vault was opened.
         func open() async throws -> (AuditLog, trustedKey: String?) {
+            let source = try await openSource()
+            return (source.log, source.vault?.auditLog.signingPublicKey)
+        }
+
+        /// The log, and the vault when the log is the vault's own.
+        func openSource() async throws -> (log: AuditLog, vault: Vault?) {
             if let log { return (try AuditLog.openForReading(at: URL(fileURLWithPath: log)), nil) }
             let vault = try await vault.openVault()
-            return (vault.auditLog, vault.auditLog.signingPublicKey)
+            return (vault.auditLog, vault)
+        }
+    }
+
+    /// Which entries a scan reads and with which rules: the options `scan` and `report` share.
+    struct ScanSelection: ParsableArguments {
+        @Option(help: "Only this actor.") var actor: String?
+        @Option(help: "From this time (ISO 8601).") var from: String?
+        @Option(help: "Before this time (ISO 8601).") var to: String?
+        @Option(help: ArgumentHelp("Rules file (TOML): thresholds, business hours, rules switched off.", valueName: "file"))
+        var rules: String?
+        @Option(help: ArgumentHelp("Canary list written by `canary add` (one order id a line).", valueName: "file"))
+        var canaries: String?
+        @Option(parsing: .upToNextOption, help: "Canary order ids: any access to one is critical.") var canary: [String] = []
+
+        func detectionRules() throws -> DetectionRules {
+            var detection = try rules.map { try DetectionRules(contentsOf: URL(fileURLWithPath: $0)) } ?? DetectionRules()
+            detection.canaryOrders.formUnion(canary)
+            if let canaries { detection.canaryOrders.formUnion(try CanaryCommand.readList(canaries)) }
+            return detection
+        }
+
+        func filter() throws -> AuditFilter {
+            AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))
         }
     }
 

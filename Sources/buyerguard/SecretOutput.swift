@@ -23,6 +23,27 @@ final class SecretOutput {
         return SecretOutput(path: path, fd: fd, created: true)
     }
 
+    /// Writes `data` to `path` whole or not at all, for a report that is made again: a new file
+    /// beside it, made durable, then renamed over `path` (a link there is replaced, not followed).
+    static func replace(_ path: String, with data: Data, mode: mode_t = 0o644) throws {
+        let partial = path + ".partial"
+        unlink(partial)  // a leftover of a killed run
+        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure(path, errno) }
+        let output = SecretOutput(path: path, fd: fd, created: true)
+        do {
+            try output.finish(writing: data)
+        } catch {
+            unlink(partial)
+            throw error
+        }
+        guard rename(partial, path) == 0 else {
+            let code = errno
+            unlink(partial)
+            throw failure(path, code)
+        }
+    }
+
     /// Opens `path` to append to it, creating it if missing.
     static func appending(_ path: String) throws -> SecretOutput {
         let fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)

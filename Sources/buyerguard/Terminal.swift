@@ -1,3 +1,4 @@
+import BuyerGuardReports
 import Foundation
 import BuyerGuard
 
@@ -7,11 +8,7 @@ enum Terminal {
 
     /// `text` as one shell word: as it is when it is plain, else in single quotes.
     static func shellQuoted(_ raw: String) -> String {
-        let text = AuditText.escaped(raw)  // never a control character on the terminal
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "@._-+:/=".unicodeScalars.contains($0)
-        }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        ShellText.quoted(raw)
     }
 
     static func warning(_ message: String) {
@@ -50,9 +47,12 @@ final class ProgressBar: @unchecked Sendable {
     private var lastDraw = Date.distantPast
     private let enabled: Bool
     private var drawn = false
+    /// What `done` counts, when not bytes ("entries").
+    private let unit: String?
 
-    init(enabled: Bool = Terminal.stderrIsTerminal) {
+    init(enabled: Bool = Terminal.stderrIsTerminal, unit: String? = nil) {
         self.enabled = enabled
+        self.unit = unit
     }
 
     func update(label: String, done: Int, total: Int) {
@@ -66,7 +66,8 @@ final class ProgressBar: @unchecked Sendable {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = String(format: "\r%@ [%@] %3.0f%% %@", label, bar, fraction * 100, Self.bytes(done))
+        let amount = unit.map { "\(done) \($0)" } ?? Self.bytes(done)
+        let line = String(format: "\r%@ [%@] %3.0f%% %@", label, bar, fraction * 100, amount)
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
     }

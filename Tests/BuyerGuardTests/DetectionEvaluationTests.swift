@@ -15,8 +15,10 @@ import Testing
     }
 
     /// Runs a simulation into a fresh vault; returns the vault, the plants and the canaries.
-    static func simulate(_ configuration: SellerSimulation.Configuration) async throws -> (TemporaryVault, [SellerSimulation.Plant], [OrderID]) {
-        let clock = ManualClock(configuration.start)
+    static func simulate(
+        _ configuration: SellerSimulation.Configuration, clock: ManualClock? = nil, stored: (([MarketplaceOrder]) -> Void)? = nil
+    ) async throws -> (TemporaryVault, [SellerSimulation.Plant], [OrderID]) {
+        let clock = clock ?? ManualClock(configuration.start)
         let temporary = try await TemporaryVault(clock: clock)
         let broker = AccessBroker(vault: temporary.vault, policy: SellerSimulation.policy)
         let simulation = SellerSimulation(configuration)
@@ -26,6 +28,7 @@ import Testing
                 clock.set(timed.time)
                 switch timed.step {
                 case .importOrders(let orders):
+                    stored?(orders)
                     try await temporary.vault.store(orders, actor: "test")
                 case .orderEvent(let order, let event, let actor):
                     try await temporary.vault.record(event, for: order, actor: actor)

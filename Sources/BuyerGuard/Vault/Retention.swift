@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// What a purge or an erasure did (or, for a dry run, would do).
@@ -24,20 +24,10 @@ extension Vault {
     /// the removed ciphertext is gone from every file of the vault.
     public func purgeExpired(policy: AccessPolicy = AccessPolicy(), actor: String, dryRun: Bool = false) async throws -> RemovalSummary {
         let now = clock.now
-        let deliveredBefore = Int64(now.addingTimeInterval(-policy.retentionAfterDelivery).timeIntervalSince1970)
-        let purchasedBefore = Int64(now.addingTimeInterval(-policy.retentionWithoutDelivery).timeIntervalSince1970)
-        /// Orders (under `alias`) whose retention has ended and whose PII is still there.
-        func expired(_ alias: String) -> String {
-            """
-            \(alias).pii_removed_at IS NULL AND ((\(alias).delivered_at IS NOT NULL AND \(alias).delivered_at < \(deliveredBefore))
-                OR (\(alias).delivered_at IS NULL AND \(alias).purchase_date IS NOT NULL AND \(alias).purchase_date < \(purchasedBefore)))
-            """
-        }
+        func expired(_ alias: String) -> String { Self.expired(alias, at: now, policy: policy) }
         let condition = expired("orders")
         var summary = RemovalSummary(dryRun: dryRun)
-        summary.ordersWithoutDates = try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE pii_removed_at IS NULL AND delivered_at IS NULL AND purchase_date IS NULL") ?? 0
-        }
+        summary.ordersWithoutDates = try await database.read { db in try Int.fetchOne(db, sql: Self.ordersWithoutDatesSQL) ?? 0 }
         if dryRun {
             let buyersSQL = """
                 SELECT count(*) FROM buyers b
@@ -175,4 +165,66 @@ extension Vault {
 
     /// Orders cleared per statement by a purge or an erasure.
     private static let removalStep = 2000
+
+    /// The SQL condition of orders (under `alias`) whose retention has ended at `now` and whose PII is still there.
+    private static func expired(_ alias: String, at now: Date, policy: AccessPolicy) -> String {
+        let deliveredBefore = Int64(now.addingTimeInterval(-policy.retentionAfterDelivery).timeIntervalSince1970)
+        let purchasedBefore = Int64(now.addingTimeInterval(-policy.retentionWithoutDelivery).timeIntervalSince1970)
+        return """
+            \(alias).pii_removed_at IS NULL AND ((\(alias).delivered_at IS NOT NULL AND \(alias).delivered_at < \(deliveredBefore))
+                OR (\(alias).delivered_at IS NULL AND \(alias).purchase_date IS NOT NULL AND \(alias).purchase_date < \(purchasedBefore)))
+            """
+    }
+
+    private static let ordersWithoutDatesSQL =
+        "SELECT count(*) FROM orders WHERE pii_removed_at IS NULL AND delivered_at IS NULL AND purchase_date IS NULL"
+
+    /// Where the vault stands against its retention rule now: the PII it holds, what a purge would
+    /// remove, and the oldest retention end among orders still holding PII. Reads counts and
+    /// dates only; decrypts nothing and writes nothing (not even to the audit log).
+    public func retentionStatus(policy: AccessPolicy = AccessPolicy()) async throws -> RetentionStatus {
+        let now = clock.now
+        let expired = Self.expired("orders", at: now, policy: policy)
+        let after = Int64(policy.retentionAfterDelivery)
+        let without = Int64(policy.retentionWithoutDelivery)
+        return try await database.read { db in
+            let end = try Int64.fetchOne(db, sql: """
+                SELECT min(CASE WHEN delivered_at IS NOT NULL THEN delivered_at + ? ELSE purchase_date + ? END)
+                FROM orders WHERE pii_removed_at IS NULL AND (delivered_at IS NOT NULL OR purchase_date IS NOT NULL)
+                """, arguments: [after, without])
+            var removed: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT pii_removed_reason AS reason, count(*) AS n FROM orders WHERE pii_removed_at IS NOT NULL GROUP BY 1") {
+                removed[(row["reason"] as String?) ?? "unknown", default: 0] += row["n"]
+            }
+            return RetentionStatus(
+                retentionDaysAfterDelivery: Int(policy.retentionAfterDelivery / 86_400),
+                retentionDaysWithoutDelivery: Int(policy.retentionWithoutDelivery / 86_400),
+                ordersWithPII: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE pii_removed_at IS NULL") ?? 0,
+                ordersPastRetention: try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE \(expired)") ?? 0,
+                ordersWithoutDates: try Int.fetchOne(db, sql: Self.ordersWithoutDatesSQL) ?? 0,
+                oldestRetentionEnd: end.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                ordersWithPIIRemoved: removed,
+                measuredAt: now)
+        }
+    }
+}
+
+/// Where a vault stands against its retention rule (``Vault/retentionStatus(policy:)``): counts and dates, no personal data.
+public struct RetentionStatus: Sendable, Codable, Equatable {
+    /// The rule: PII is kept this many days after delivery...
+    public var retentionDaysAfterDelivery: Int
+    /// ...or this many days after purchase for orders never delivered.
+    public var retentionDaysWithoutDelivery: Int
+    /// Orders that still hold PII.
+    public var ordersWithPII: Int
+    /// Of those, the ones whose retention has ended: what `buyerguard purge` would remove now.
+    public var ordersPastRetention: Int
+    /// Orders holding PII with neither a delivery nor a purchase date, which no purge can judge.
+    public var ordersWithoutDates: Int
+    /// The earliest retention end among orders still holding PII (in the past when a purge is due).
+    public var oldestRetentionEnd: Date?
+    /// Orders whose PII was removed, by reason (`retention`, `erasure`).
+    public var ordersWithPIIRemoved: [String: Int]
+    /// When this was measured (the vault's clock).
+    public var measuredAt: Date
 }

@@ -1,0 +1,332 @@
+import BuyerGuardDetect
+public import Foundation
+
+/// The language of a report's labels. Finding explanations stay as the scanner wrote them (English).
+public enum ReportLanguage: String, Sendable, CaseIterable, Codable {
+    /// English.
+    case english = "en"
+    /// Italian.
+    case italian = "it"
+
+    /// The language of `environment`'s locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`): Italian
+    /// for `it…`, else English.
+    public static func fromLocale(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportLanguage {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
+        return locale.lowercased().hasPrefix("it") ? .italian : .english
+    }
+
+    /// The label `key` in this language.
+    func callAsFunction(_ key: ReportLabel) -> String {
+        switch self {
+        case .english: key.english
+        case .italian: key.italian
+        }
+    }
+
+    /// A date as the language writes it (UTC).
+    func date(_ date: Date) -> String {
+        Self.formatter(dateOnly: true, self).string(from: date)
+    }
+
+    /// A time as the language writes it (UTC).
+    func time(_ date: Date) -> String {
+        Self.formatter(dateOnly: false, self).string(from: date) + " UTC"
+    }
+
+    /// A whole number with the language's grouping.
+    func number(_ value: some BinaryInteger) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(self == .italian ? "." : ",") }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "-" : "") + grouped
+    }
+
+    /// A share (0...1) as a percentage with one decimal.
+    func percent(_ share: Double) -> String {
+        let text = String(format: "%.1f", share * 100)
+        return (self == .italian ? text.replacingOccurrences(of: ".", with: ",") : text) + " %"
+    }
+
+    private static func formatter(dateOnly: Bool, _ language: ReportLanguage) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: language == .italian ? "it_IT" : "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = dateOnly ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm"
+        return formatter
+    }
+}
+
+/// Every label a report prints, in each language.
+enum ReportLabel {
+    case title, generated, vault, logOnly, contents
+    case coverage, entriesInLog, entriesCovered, period, filterActor, filterPeriod, canariesWatched, rulesOff, none, allActors, timeZone
+    case integrity, intact, tampered, chainOf, checkpointsVerified, newestCheckpoint, noCheckpoint, exportedCheckpoint, notChecked
+    case trustedKey, warnings, problems
+    case explanation, explainedShare, explainedNote, granted, unexplained, denied, failed, messagesSent, requests, byPurpose
+    case activity, activityNote, actor, days, dayColumn, weekColumn, legendExplained, legendUnexplained, legendDenied, legendFailed
+    case legendNone, moreActors, activeDays
+    case findings, noFindings, rule, when, evidence, entries, orders, listEntries, moreFindings
+    case denials, reason, count, noDenials
+    case retention, rule30, ordersWithPII, ordersPastRetention, oldestRetentionEnd, purgeOverdue, purgeNotDue, ordersWithoutDates
+    case piiRemoved, runs, noRuns, kind, details, notFromVault
+    case keys, role, version, state, created, age, daysOld, primary, active, retired, keyEvents, noKeyEvents
+    case otherMaintenance, footer
+
+    var english: String {
+        switch self {
+        case .title: "Audit report"
+        case .generated: "Generated"
+        case .vault: "Vault"
+        case .logOnly: "a copy of the log alone (no vault)"
+        case .contents: "Contents"
+        case .coverage: "What this report covers"
+        case .entriesInLog: "Entries in the log"
+        case .entriesCovered: "Entries covered"
+        case .period: "Period"
+        case .filterActor: "Actor"
+        case .filterPeriod: "Filter"
+        case .canariesWatched: "Canary orders watched"
+        case .rulesOff: "Rules switched off"
+        case .none: "none"
+        case .allActors: "all actors"
+        case .timeZone: "Days counted at UTC offset (hours)"
+        case .integrity: "Integrity of the log"
+        case .intact: "The log verified: its hash chain and every checkpoint signature are intact."
+        case .tampered: "The log FAILED verification: it was altered."
+        case .chainOf: "Entries in the chain"
+        case .checkpointsVerified: "Signed checkpoints verified"
+        case .newestCheckpoint: "Newest checkpoint in the log"
+        case .noCheckpoint: "no checkpoint signed yet"
+        case .exportedCheckpoint: "Exported checkpoint checked against"
+        case .notChecked: "none given (pass --checkpoint FILE to check against a copy kept elsewhere)"
+        case .trustedKey: "Signing key trusted"
+        case .warnings: "Warnings"
+        case .problems: "Problems"
+        case .explanation: "Explained access"
+        case .explainedShare: "of granted requests are explained by the order's state"
+        case .explainedNote: "An access is unexplained when the order's state does not call for it: shipping data read long after delivery, or a message kind no order event asks for. Support cases are judged as a whole (see Findings)."
+        case .granted: "Granted"
+        case .unexplained: "Unexplained"
+        case .denied: "Denied"
+        case .failed: "Failed"
+        case .messagesSent: "Messages sent"
+        case .requests: "Requests"
+        case .byPurpose: "Granted by purpose"
+        case .activity: "Who accessed buyer data, day by day"
+        case .activityNote: "One row per actor, one column per period; hover a cell for its counts."
+        case .actor: "Actor"
+        case .days: "Days"
+        case .dayColumn: "each column is one day"
+        case .weekColumn: "each column is %d days"
+        case .legendExplained: "granted, explained (darker: more)"
+        case .legendUnexplained: "some granted access unexplained"
+        case .legendDenied: "some requests denied (lower stripe)"
+        case .legendFailed: "some requests failed (lower stripe)"
+        case .legendNone: "no access"
+        case .moreActors: "%d more actors with fewer requests are in the table below."
+        case .activeDays: "Active days"
+        case .findings: "Findings"
+        case .noFindings: "No findings."
+        case .rule: "Rule"
+        case .when: "When"
+        case .evidence: "Evidence"
+        case .entries: "entries"
+        case .orders: "orders"
+        case .listEntries: "List the entries"
+        case .moreFindings: "%d more at this severity: buyerguard audit scan --min-severity %@ lists them all."
+        case .denials: "Denials by reason"
+        case .reason: "Reason"
+        case .count: "Count"
+        case .noDenials: "No request was denied."
+        case .retention: "Retention"
+        case .rule30: "Rule"
+        case .ordersWithPII: "Orders holding personal data"
+        case .ordersPastRetention: "Orders past their retention end (a purge would remove them now)"
+        case .oldestRetentionEnd: "Earliest retention end among orders holding personal data"
+        case .purgeOverdue: "a purge is overdue"
+        case .purgeNotDue: "no purge is due"
+        case .ordersWithoutDates: "Orders holding personal data with no date to judge"
+        case .piiRemoved: "Orders whose personal data was removed"
+        case .runs: "Purges and erasures in the period"
+        case .noRuns: "No purge or erasure in the period."
+        case .kind: "Kind"
+        case .details: "Details"
+        case .notFromVault: "Not available: the report was made from a copy of the log, without the vault."
+        case .keys: "Keys"
+        case .role: "Role"
+        case .version: "Version"
+        case .state: "State"
+        case .created: "Created"
+        case .age: "Age"
+        case .daysOld: "%d days"
+        case .primary: "primary"
+        case .active: "active"
+        case .retired: "retired"
+        case .keyEvents: "Rotations, retirements and rewraps in the period"
+        case .noKeyEvents: "No key rotation, retirement or rewrap in the period."
+        case .otherMaintenance: "Other maintenance in the period"
+        case .footer: "Made by buyerguard audit report. It holds counts, actor names, order ids, rule names and times: no buyer's personal data, and nothing that needs the vault key."
+        }
+    }
+
+    var italian: String {
+        switch self {
+        case .title: "Rapporto di audit"
+        case .generated: "Generato"
+        case .vault: "Archivio"
+        case .logOnly: "una copia del solo registro (senza archivio)"
+        case .contents: "Indice"
+        case .coverage: "Che cosa copre questo rapporto"
+        case .entriesInLog: "Voci nel registro"
+        case .entriesCovered: "Voci esaminate"
+        case .period: "Periodo"
+        case .filterActor: "Operatore"
+        case .filterPeriod: "Filtro"
+        case .canariesWatched: "Ordini civetta sorvegliati"
+        case .rulesOff: "Regole disattivate"
+        case .none: "nessuna"
+        case .allActors: "tutti gli operatori"
+        case .timeZone: "Giorni contati con scarto da UTC (ore)"
+        case .integrity: "Integrità del registro"
+        case .intact: "Il registro è verificato: la catena di hash e ogni firma dei checkpoint sono intatte."
+        case .tampered: "Il registro NON ha superato la verifica: è stato alterato."
+        case .chainOf: "Voci nella catena"
+        case .checkpointsVerified: "Checkpoint firmati verificati"
+        case .newestCheckpoint: "Ultimo checkpoint nel registro"
+        case .noCheckpoint: "nessun checkpoint ancora firmato"
+        case .exportedCheckpoint: "Checkpoint esportato usato per il confronto"
+        case .notChecked: "nessuno (usare --checkpoint FILE per confrontare con una copia conservata altrove)"
+        case .trustedKey: "Chiave di firma considerata attendibile"
+        case .warnings: "Avvertenze"
+        case .problems: "Problemi"
+        case .explanation: "Accessi giustificati"
+        case .explainedShare: "delle richieste concesse sono giustificate dallo stato dell'ordine"
+        case .explainedNote: "Un accesso non è giustificato quando lo stato dell'ordine non lo richiede: dati di spedizione letti molto dopo la consegna, o un tipo di messaggio che nessun evento dell'ordine chiede. I casi di assistenza sono valutati nel loro insieme (vedi Rilievi)."
+        case .granted: "Concesse"
+        case .unexplained: "Non giustificate"
+        case .denied: "Negate"
+        case .failed: "Fallite"
+        case .messagesSent: "Messaggi inviati"
+        case .requests: "Richieste"
+        case .byPurpose: "Concesse per finalità"
+        case .activity: "Chi ha consultato i dati degli acquirenti, giorno per giorno"
+        case .activityNote: "Una riga per operatore, una colonna per periodo; passare sopra una cella per i conteggi."
+        case .actor: "Operatore"
+        case .days: "Giorni"
+        case .dayColumn: "ogni colonna è un giorno"
+        case .weekColumn: "ogni colonna è di %d giorni"
+        case .legendExplained: "concesse, giustificate (più scuro: di più)"
+        case .legendUnexplained: "alcuni accessi concessi non giustificati"
+        case .legendDenied: "alcune richieste negate (striscia in basso)"
+        case .legendFailed: "alcune richieste fallite (striscia in basso)"
+        case .legendNone: "nessun accesso"
+        case .moreActors: "Altri %d operatori con meno richieste sono nella tabella sotto."
+        case .activeDays: "Giorni attivi"
+        case .findings: "Rilievi"
+        case .noFindings: "Nessun rilievo."
+        case .rule: "Regola"
+        case .when: "Quando"
+        case .evidence: "Prove"
+        case .entries: "voci"
+        case .orders: "ordini"
+        case .listEntries: "Elencare le voci"
+        case .moreFindings: "Altri %d a questa gravità: buyerguard audit scan --min-severity %@ li elenca tutti."
+        case .denials: "Richieste negate per motivo"
+        case .reason: "Motivo"
+        case .count: "Numero"
+        case .noDenials: "Nessuna richiesta è stata negata."
+        case .retention: "Conservazione"
+        case .rule30: "Regola"
+        case .ordersWithPII: "Ordini con dati personali"
+        case .ordersPastRetention: "Ordini oltre il termine di conservazione (una cancellazione li rimuoverebbe ora)"
+        case .oldestRetentionEnd: "Primo termine di conservazione tra gli ordini con dati personali"
+        case .purgeOverdue: "una cancellazione è in ritardo"
+        case .purgeNotDue: "nessuna cancellazione è dovuta"
+        case .ordersWithoutDates: "Ordini con dati personali senza data per giudicarli"
+        case .piiRemoved: "Ordini i cui dati personali sono stati rimossi"
+        case .runs: "Cancellazioni periodiche e su richiesta nel periodo"
+        case .noRuns: "Nessuna cancellazione nel periodo."
+        case .kind: "Tipo"
+        case .details: "Dettagli"
+        case .notFromVault: "Non disponibile: il rapporto è stato fatto da una copia del registro, senza l'archivio."
+        case .keys: "Chiavi"
+        case .role: "Ruolo"
+        case .version: "Versione"
+        case .state: "Stato"
+        case .created: "Creata"
+        case .age: "Età"
+        case .daysOld: "%d giorni"
+        case .primary: "primaria"
+        case .active: "attiva"
+        case .retired: "ritirata"
+        case .keyEvents: "Rotazioni, ritiri e riavvolgimenti nel periodo"
+        case .noKeyEvents: "Nessuna rotazione, ritiro o riavvolgimento di chiavi nel periodo."
+        case .otherMaintenance: "Altre operazioni nel periodo"
+        case .footer: "Prodotto da buyerguard audit report. Contiene conteggi, nomi degli operatori, numeri d'ordine, nomi di regole e orari: nessun dato personale degli acquirenti, e nulla che richieda la chiave dell'archivio."
+        }
+    }
+}
+
+extension ReportLanguage {
+    /// A severity's name.
+    func severity(_ severity: Severity) -> String {
+        guard self == .italian else { return severity.rawValue }
+        return switch severity {
+        case .critical: "critico"
+        case .high: "alto"
+        case .medium: "medio"
+        case .low: "basso"
+        case .info: "info"
+        }
+    }
+
+    /// What a denial reason code means.
+    func reason(_ code: String) -> String {
+        let english: [String: String] = [
+            "purpose-prohibited": "a use the marketplace forbids (marketing, export, ...)",
+            "purpose-unrecognized": "a purpose nobody defined",
+            "case-id-required": "customer support without a case id",
+            "no-role": "the policy requires a role and the actor has none",
+            "role-not-allowed": "the actor's role does not include this purpose",
+            "field-not-allowed": "a field the purpose may not read",
+            "order-not-found": "no such order in the vault",
+            "buyer-mismatch": "the order belongs to another buyer",
+            "order-cancelled": "a cancelled order is not shipped",
+            "shipping-window-closed": "delivered longer ago than the shipping grace",
+            "retention-ended": "the order's retention had ended",
+            "purged": "the order's personal data was purged or erased",
+            "invalid-text": "a control character in the request",
+            "actor-not-permitted": "the identity may not act as this actor",
+            "identity-not-bound": "an identity the policy does not know",
+            "identity-required": "no authenticated identity",
+            "review-window-not-open": "a review request too early",
+            "review-window-closed": "a review request too late",
+            "review-already-requested": "a second review request for the order",
+        ]
+        let italian: [String: String] = [
+            "purpose-prohibited": "un uso vietato dal marketplace (marketing, esportazione, ...)",
+            "purpose-unrecognized": "una finalità che nessuno ha definito",
+            "case-id-required": "assistenza senza numero di caso",
+            "no-role": "la politica richiede un ruolo e l'operatore non ne ha",
+            "role-not-allowed": "il ruolo dell'operatore non include questa finalità",
+            "field-not-allowed": "un campo che la finalità non può leggere",
+            "order-not-found": "ordine inesistente nell'archivio",
+            "buyer-mismatch": "l'ordine è di un altro acquirente",
+            "order-cancelled": "un ordine annullato non si spedisce",
+            "shipping-window-closed": "consegnato da più del periodo di grazia della spedizione",
+            "retention-ended": "il termine di conservazione dell'ordine era scaduto",
+            "purged": "i dati personali dell'ordine erano stati cancellati",
+            "invalid-text": "un carattere di controllo nella richiesta",
+            "actor-not-permitted": "l'identità non può agire come questo operatore",
+            "identity-not-bound": "un'identità che la politica non conosce",
+            "identity-required": "nessuna identità autenticata",
+            "review-window-not-open": "una richiesta di recensione troppo presto",
+            "review-window-closed": "una richiesta di recensione troppo tardi",
+            "review-already-requested": "una seconda richiesta di recensione per l'ordine",
+        ]
+        return (self == .italian ? italian : english)[code] ?? code
+    }
+}
