@@ -15,9 +15,9 @@ public struct AccessActivity: Sendable, Codable, Equatable {
         public var granted = 0
         /// Of those, the ones the order's state did not explain.
         public var unexplained = 0
-        /// Requests refused by the policy.
+        /// Requests refused by the policy, and operations refused because the identity may not act as the actor.
         public var denied = 0
-        /// Requests that failed (the vault could not answer, or a message was refused).
+        /// Requests that failed (the vault could not answer, the log could not be written).
         public var failed = 0
         /// Messages sent to buyers through the broker.
         public var messagesSent = 0
@@ -62,7 +62,7 @@ public struct AccessActivity: Sendable, Codable, Equatable {
 
     /// Every actor's days with at least one request or message, by day, then actor.
     public var days: [ActorDay] = []
-    /// Refused requests by reason code (`purpose-prohibited`, `retention-ended`, ...).
+    /// Refused requests and operations by reason code (`purpose-prohibited`, `retention-ended`, `actor-not-permitted`, ...).
     public var denialsByReason: [String: Int] = [:]
     /// Granted requests by purpose (`shipping`, `order-messaging`, `customer-support`).
     public var grantsByPurpose: [String: Int] = [:]
@@ -89,6 +89,11 @@ public struct AccessActivity: Sendable, Codable, Equatable {
         var sums: [String: Counts] = [:]
         for day in days { sums[day.actor, default: Counts()].add(day.counts) }
         return sums.map { ($0.key, $0.value) }.sorted { ($0.counts.requests, $1.actor) > ($1.counts.requests, $0.actor) }
+    }
+
+    /// `day` as a calendar date: midnight UTC of the same year, month and day (format it in UTC).
+    public static func calendarDate(ofDay day: Int) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(day * 86_400))
     }
 
     /// The midnight that starts `day` in a time zone `utcOffsetHours` from UTC.

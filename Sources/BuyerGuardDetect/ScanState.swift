@@ -114,6 +114,10 @@ struct ScanState {
             // Order events (shipped, delivered, ...) measure the seller's volume for the baselines.
             if event.order >= 0 { actors[slot].dayTouched.insert(event.order) }
             if maintenanceKinds.contains(event.kind) { maintenance.append(event.sequence) }
+            if event.decision == .denied {  // an operation refused before it ran (actor-refused)
+                actors[slot].dayCounts.denied += 1
+                denialReasons[event.reason, default: 0] += 1
+            }
             return
         }
         switch event.decision {
@@ -402,9 +406,13 @@ struct ScanState {
     private func activity() -> AccessActivity {
         var activity = AccessActivity()
         func name(_ symbol: Int32) -> String { symbol >= 0 ? symbols[symbol] : "-" }
-        activity.days = activityDays
-            .map { AccessActivity.ActorDay(actor: name($0.actor), day: $0.day, counts: $0.counts) }
-            .sorted { ($0.day, $0.actor) < ($1.day, $1.actor) }
+        // One entry per actor and day, even when an actor's entries stepped back across midnight.
+        var merged: [String: AccessActivity.ActorDay] = [:]
+        for (actor, day, counts) in activityDays {
+            merged["\(day)|\(actor)", default: AccessActivity.ActorDay(actor: name(actor), day: day, counts: AccessActivity.Counts())]
+                .counts.add(counts)
+        }
+        activity.days = merged.values.sorted { ($0.day, $0.actor) < ($1.day, $1.actor) }
         for (reason, count) in denialReasons { activity.denialsByReason[name(reason), default: 0] += count }
         for (purpose, count) in grantedPurposes { activity.grantsByPurpose[name(purpose), default: 0] += count }
         activity.maintenance = maintenance

@@ -158,14 +158,16 @@ public struct AuditReport: Sendable, Codable {
 }
 
 extension AuditReport.Maintenance {
-    /// The entry's kind, actor, time and details; an erasure's order ids become their number and
-    /// its buyer pseudonym is left out (a report names no buyer).
+    /// The entry's kind, actor, time and details: counts, and the few named settings in
+    /// ``shown``; anything else is left out, so a detail added later never reaches a report
+    /// unless it is listed. An erasure's order ids become their number; its buyer pseudonym is
+    /// never shown (a report names no buyer).
     public init(_ entry: AuditEntry) {
         var details: [String: String] = [:]
         if let text = entry.details, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
             for (key, value) in object {
-                guard let value = value as? String, !Self.withheld.contains(key) else { continue }
-                details[key] = value
+                guard let value = value as? String else { continue }
+                if Self.shown.contains(key) || (!value.isEmpty && value.allSatisfy(\.isNumber)) { details[key] = value }
             }
             if let orders = object["orders"] as? String, entry.kind == AuditEventKind.erase.rawValue {
                 details["orders"] = String(orders.split(separator: ",").count)
@@ -174,6 +176,7 @@ extension AuditReport.Maintenance {
         self.init(sequence: entry.sequence, time: entry.time, kind: entry.kind, actor: entry.actor, details: details)
     }
 
-    /// Detail keys a report never shows: the buyer's pseudonym of an erasure.
-    static let withheld: Set<String> = ["buyer"]
+    /// Detail keys shown whatever their value: the imported file's name, the keys a rotation
+    /// covers, the job an interruption concerns, a retired key's name and version.
+    static let shown: Set<String> = ["file", "keys", "key", "version", "job", "operation", "outcome"]
 }

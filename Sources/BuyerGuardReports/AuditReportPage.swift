@@ -57,7 +57,6 @@ public struct AuditReportPage: Sendable {
 
     private func header(_ page: inout HTMLWriter) {
         let l = language
-        let verified = report.integrity.verification.isIntact
         page.raw("<header><h1>BuyerGuard · ")
         page.text(l(.title))
         page.raw("</h1>\n<p class=\"meta\">")
@@ -65,8 +64,10 @@ public struct AuditReportPage: Sendable {
         if let first = report.coverage.firstEntry, let last = report.coverage.lastEntry {
             page.text(" · \(l(.period)): \(l.date(first)) – \(l.date(last))")
         }
-        page.raw("</p>\n<p class=\"verdict \(verified ? "ok" : "bad")\" id=\"verdict\">")
-        page.text(verified ? l(.intact) : l(.tampered))
+        page.raw("</p>\n")
+        let state = verdict
+        page.raw("<p class=\"verdict \(state.css)\" id=\"verdict\">")
+        page.text(state.text)
         page.raw("</p>\n<div class=\"tiles\">")
         let totals = report.activity.totals
         let counts = Severity.allCases.reversed().map { severity in (severity, report.findings(severity).count) }
@@ -87,6 +88,16 @@ public struct AuditReportPage: Sendable {
             page.raw("</a>")
         }
         page.raw("</nav></header>\n")
+    }
+
+    /// Intact and checked against a trusted key or an exported checkpoint (ok); intact, but only
+    /// against the key the copy itself carries, which whoever holds the copy could have replaced
+    /// (warn); altered (bad).
+    private var verdict: (css: String, text: String) {
+        let integrity = report.integrity
+        if !integrity.verification.isIntact { return ("bad", language(.tampered)) }
+        if integrity.trustedPublicKey == nil && integrity.exportedCheckpoint == nil { return ("warn", language(.untrusted)) }
+        return ("ok", language(.intact))
     }
 
     private func tile(_ page: inout HTMLWriter, value: String, label: String, css: String? = nil, id: String? = nil) {
@@ -121,7 +132,7 @@ public struct AuditReportPage: Sendable {
         let l = language
         let i = report.integrity
         page.section("integrity", l(.integrity))
-        page.element("p", i.verification.isIntact ? l(.intact) : l(.tampered), css: "verdict \(i.verification.isIntact ? "ok" : "bad")")
+        page.element("p", verdict.text, css: "verdict \(verdict.css)")
         var rows: [(String, String)] = [
             (l(.chainOf), l.number(i.verification.entries)),
             ("head", i.verification.headHash),
@@ -178,7 +189,7 @@ public struct AuditReportPage: Sendable {
         if let first = activity.days.first?.day, let last = activity.days.last?.day {
             page.element("p", l(.activityNote), css: "note")
             ActivityPicture(activity: activity, actors: actors.prefix(pictureRows).map(\.actor), firstDay: first, lastDay: last,
-                            utcOffsetHours: report.coverage.utcOffsetHours, language: l).draw(&page)
+                            language: l).draw(&page)
             if actors.count > pictureRows {
                 page.element("p", String(format: l(.moreActors), actors.count - pictureRows), css: "note")
             }
@@ -326,6 +337,7 @@ public struct AuditReportPage: Sendable {
         .verdict { font-weight: 600; padding: 8px 12px; border-radius: 6px; border: 1px solid; }
         .verdict.ok { color: var(--ok); border-color: var(--ok); background: #ecfdf3; }
         .verdict.bad { color: var(--bad); border-color: var(--bad); background: #fef3f2; }
+        .verdict.warn { color: var(--warn); border-color: var(--warn); background: #fffaeb; }
         .tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0; }
         .tile { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 130px; }
         .tile .value { display: block; font-size: 22px; font-weight: 700; } .tile .label { font-size: 12px; color: var(--muted); }
@@ -376,7 +388,6 @@ struct ActivityPicture {
     let actors: [String]
     let firstDay: Int
     let lastDay: Int
-    let utcOffsetHours: Int
     let language: ReportLanguage
 
     func draw(_ page: inout HTMLWriter) {
@@ -403,7 +414,7 @@ struct ActivityPicture {
         let tickEvery = daysPerColumn == 1 ? 7 : 8
         for column in stride(from: 0, to: columns, by: tickEvery) {
             let x = labelWidth + column * (cell + gap)
-            let date = AccessActivity.start(ofDay: firstDay + column * daysPerColumn, utcOffsetHours: utcOffsetHours)
+            let date = AccessActivity.calendarDate(ofDay: firstDay + column * daysPerColumn)
             page.raw("<line x1=\"\(x)\" y1=\"\(top - 4)\" x2=\"\(x)\" y2=\"\(height - 4)\" stroke=\"#e3e6ea\"/>")
             page.raw("<text x=\"\(x)\" y=\"\(top - 8)\" fill=\"#5b6473\">")
             page.text(String(l.date(date).dropFirst(5)))
@@ -425,7 +436,7 @@ struct ActivityPicture {
                 } else {
                     fill = "#eef1f4"
                 }
-                let date = AccessActivity.start(ofDay: firstDay + column * daysPerColumn, utcOffsetHours: utcOffsetHours)
+                let date = AccessActivity.calendarDate(ofDay: firstDay + column * daysPerColumn)
                 page.raw("<rect data-day=\"\(column)\" x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"9\" fill=\"\(fill)\"><title>")
                 page.text("\(actor) · \(l.date(date))\(daysPerColumn > 1 ? " +\(daysPerColumn - 1)" : ""): "
                           + "\(l.number(counts.granted)) \(l(.granted).lowercased()) (\(l.number(counts.unexplained)) \(l(.unexplained).lowercased())), "

@@ -92,8 +92,8 @@ public struct ComplianceEvidence: Sendable, Codable {
 
     /// Where the master key lives, as the seller's command line chose it.
     public enum MasterKeyLocation: Sendable, Codable, Equatable {
-        /// A key file (its path; never its content).
-        case keyFile(path: String)
+        /// A key file (its path; never its content), and whether it lies outside the vault folder.
+        case keyFile(path: String, outsideVault: Bool)
         /// An environment variable.
         case environment(variable: String)
         /// Derived from a passphrase with Argon2id.
@@ -103,7 +103,9 @@ public struct ComplianceEvidence: Sendable, Codable {
 
         var description: String {
             switch self {
-            case .keyFile(let path): "a key file at \(path) (mode 0600 required; it is kept outside the vault folder)"
+            case .keyFile(let path, let outside):
+                "a key file at \(path) (BuyerGuard refuses one that group or others can read)"
+                    + (outside ? ", outside the vault folder" : "; it is INSIDE the vault folder, so a copy of the folder opens the vault: move it")
             case .environment(let variable): "the environment variable \(variable), set by the service that runs BuyerGuard"
             case .passphrase: "derived from a passphrase with Argon2id (libsodium crypto_pwhash); the passphrase is stored nowhere"
             case .provider(let name): "supplied by \(name)"
@@ -150,7 +152,8 @@ public struct ComplianceEvidence: Sendable, Codable {
             id: "encryption-at-rest.fields", topic: .encryptionAtRest,
             question: "Is buyer PII encrypted at rest?",
             facts: [
-                Fact(name: "fields sealed", value: ContactField.allCases.map(\.rawValue).joined(separator: ", ")),
+                Fact(name: "fields sealed", value: ContactField.allCases.filter(ContactField.stored.contains).map(\.rawValue).joined(separator: ", ")
+                     + "; the buyer's own phone number is not stored at all"),
                 Fact(name: "algorithm", value: "XChaCha20-Poly1305 (AEAD) per field, a fresh random 192-bit nonce per value, the record (order or buyer) and the field bound as associated data"),
                 Fact(name: "library", value: "libsodium \(sodiumVersion)"),
                 Fact(name: "email lookup", value: "a keyed BLAKE2b blind index (no plaintext index)"),
@@ -164,11 +167,11 @@ public struct ComplianceEvidence: Sendable, Codable {
             question: "Where do the encryption keys live and who can use them?",
             facts: [
                 Fact(name: "master key", value: masterKey.description),
-                Fact(name: "data keys", value: "wrapped (XChaCha20-Poly1305) under the master key inside the vault; the master key itself encrypts nothing else"),
+                Fact(name: "data keys", value: "wrapped (XChaCha20-Poly1305) under a key derived from the master key (libsodium crypto_kdf) and kept inside the vault; the master key itself encrypts nothing"),
             ],
             proves: "The keys that decrypt buyer PII are not stored beside it in clear; whoever lacks the master key cannot read the vault.",
             sellerMustAdd: "Who can read the key file or set the variable (accounts, machines), how the master key is backed up, and how it is revoked when staff leave.",
-            standing: .partial))
+            standing: masterKey.isInsideVault ? .attention : .partial))
         let rotations = report.keys.events.filter { $0.kind == AuditEventKind.keyRotationFinished.rawValue }
         let oldestLive = live.filter { $0.role == "field" && $0.isPrimary }.map(\.createdAt).min()
         items.append(Item(
@@ -259,11 +262,13 @@ public struct ComplianceEvidence: Sendable, Codable {
                     Fact(name: "purges in the period", value: "\(purges.count)" + (purges.last.map { ", the last at \(time($0.time)) (\($0.details["orders"] ?? "?") orders)" } ?? "")),
                     Fact(name: "orders whose PII was removed", value: status.ordersWithPIIRemoved.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ").nonEmpty ?? "none"),
                 ],
-                proves: status.ordersPastRetention == 0
-                    ? "No buyer PII is held past the retention rule; purges ran and are logged."
-                    : "\(status.ordersPastRetention) orders hold PII past the retention rule: run `buyerguard purge` (and schedule it daily) before answering.",
+                proves: status.ordersPastRetention > 0
+                    ? "\(status.ordersPastRetention) orders hold PII past the retention rule: run `buyerguard purge` (and schedule it daily) before answering."
+                    : "No buyer PII is held past the retention rule"
+                        + (purges.isEmpty ? " (no purge ran in the period: nothing was due yet, or the schedule is missing)." : "; the purges of the period are logged.")
+                        + (status.ordersWithoutDates > 0 ? " \(status.ordersWithoutDates) orders hold PII with no date to judge them by: record their delivery or erase them." : ""),
                 sellerMustAdd: "The written retention policy, and that `buyerguard purge` runs on a schedule (cron or the app).",
-                standing: status.ordersPastRetention == 0 ? .evidenced : .attention))
+                standing: status.ordersPastRetention > 0 ? .attention : (purges.isEmpty || status.ordersWithoutDates > 0) ? .partial : .evidenced))
             items.append(Item(
                 id: "retention.erasure", topic: .retention,
                 question: "Can a buyer's data be erased on request?",
@@ -279,7 +284,8 @@ public struct ComplianceEvidence: Sendable, Codable {
         // Monitoring.
         var monitoring = [
             Fact(name: "findings in the period", value: Severity.allCases.reversed().map { "\($0.rawValue) \(report.findings($0).count)" }.joined(separator: ", ")),
-            Fact(name: "rules", value: "marketing exports, email harvesting, bulk reads and sweeps, probing, canaries, unexplained and stale reads, unusual days, log integrity"),
+            Fact(name: "rules run", value: DetectionRules.Rule.allCases.map(\.rawValue).filter { !report.coverage.rulesDisabled.contains($0) }.joined(separator: ", ")),
+            Fact(name: "rules switched off", value: report.coverage.rulesDisabled.isEmpty ? "none" : report.coverage.rulesDisabled.joined(separator: ", ")),
             Fact(name: "canary orders planted in the period", value: "\(report.otherMaintenance.filter { $0.kind == AuditEventKind.canariesPlanted.rawValue }.compactMap { Int($0.details["count"] ?? "") }.reduce(0, +))"),
         ]
         if let schedule {
@@ -289,13 +295,15 @@ public struct ComplianceEvidence: Sendable, Codable {
             monitoring.append(Fact(name: "scheduled scans", value: "no scan state file given (pass --state with the file the daily `audit scan --state` uses)"))
         }
         let serious = report.findings.filter { $0.severity >= .high }.count
+        // A schedule counts only when scans ran, the newest within two days of this evidence.
+        let scheduled = schedule.map { $0.runs > 0 && now.timeIntervalSince($0.lastRun ?? .distantPast) <= 2 * 86_400 } ?? false
         items.append(Item(
             id: "monitoring.scans", topic: .monitoring,
             question: "Is access to buyer PII monitored for misuse?",
             facts: monitoring,
             proves: "The log is scanned for misuse with the rules listed; the findings of the period are counted above.",
             sellerMustAdd: "Who receives the findings, how fast they act on a high or critical one" + (serious > 0 ? ", and what was done about the \(serious) high or critical findings of the period." : "."),
-            standing: serious > 0 ? .attention : schedule == nil ? .partial : .evidenced))
+            standing: serious > 0 ? .attention : scheduled ? .evidenced : .partial))
 
         // Incident response.
         items.append(Item(
@@ -363,4 +371,11 @@ public struct ComplianceEvidence: Sendable, Codable {
 
 extension String {
     fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension ComplianceEvidence.MasterKeyLocation {
+    var isInsideVault: Bool {
+        if case .keyFile(_, let outside) = self { return !outside }
+        return false
+    }
 }

@@ -63,7 +63,7 @@ public enum ReportLanguage: String, Sendable, CaseIterable, Codable {
 enum ReportLabel {
     case title, generated, vault, logOnly, contents
     case coverage, entriesInLog, entriesCovered, period, filterActor, filterPeriod, canariesWatched, rulesOff, none, allActors, timeZone
-    case integrity, intact, tampered, chainOf, checkpointsVerified, newestCheckpoint, noCheckpoint, exportedCheckpoint, notChecked
+    case integrity, intact, untrusted, tampered, chainOf, checkpointsVerified, newestCheckpoint, noCheckpoint, exportedCheckpoint, notChecked
     case trustedKey, warnings, problems
     case explanation, explainedShare, explainedNote, granted, unexplained, denied, failed, messagesSent, requests, byPurpose
     case activity, activityNote, actor, days, dayColumn, weekColumn, legendExplained, legendUnexplained, legendDenied, legendFailed
@@ -96,6 +96,7 @@ enum ReportLabel {
         case .integrity: "Integrity of the log"
         case .intact: "The log verified: its hash chain and every checkpoint signature are intact."
         case .tampered: "The log FAILED verification: it was altered."
+        case .untrusted: "The log's hash chain is intact, but its signatures were checked only against the key this copy carries, which whoever held the copy could have replaced: pass --public-key or --checkpoint to verify it against a key you trust."
         case .chainOf: "Entries in the chain"
         case .checkpointsVerified: "Signed checkpoints verified"
         case .newestCheckpoint: "Newest checkpoint in the log"
@@ -193,6 +194,7 @@ enum ReportLabel {
         case .integrity: "Integrità del registro"
         case .intact: "Il registro è verificato: la catena di hash e ogni firma dei checkpoint sono intatte."
         case .tampered: "Il registro NON ha superato la verifica: è stato alterato."
+        case .untrusted: "La catena di hash del registro è intatta, ma le firme sono state controllate solo con la chiave contenuta in questa copia, che chi l'ha avuta potrebbe aver sostituito: usare --public-key o --checkpoint per verificarlo con una chiave attendibile."
         case .chainOf: "Voci nella catena"
         case .checkpointsVerified: "Checkpoint firmati verificati"
         case .newestCheckpoint: "Ultimo checkpoint nel registro"
@@ -305,6 +307,7 @@ extension ReportLanguage {
             "review-window-not-open": "a review request too early",
             "review-window-closed": "a review request too late",
             "review-already-requested": "a second review request for the order",
+            "buyer-link-invalid": "the order's link to its buyer failed its check",
         ]
         let italian: [String: String] = [
             "purpose-prohibited": "un uso vietato dal marketplace (marketing, esportazione, ...)",
@@ -326,6 +329,7 @@ extension ReportLanguage {
             "review-window-not-open": "una richiesta di recensione troppo presto",
             "review-window-closed": "una richiesta di recensione troppo tardi",
             "review-already-requested": "una seconda richiesta di recensione per l'ordine",
+            "buyer-link-invalid": "il legame dell'ordine con il suo acquirente non ha superato il controllo",
         ]
         return (self == .italian ? italian : english)[code] ?? code
     }

@@ -27,8 +27,9 @@ extension AuditCommand {
         func run() async throws {
             let (report, _) = try await AuditReportRun(location: location, selection: selection, trust: trust).make()
             let language = lang ?? ReportLanguage.fromLocale()
-            try SecretOutput.replace(out, with: Data(AuditReportPage(report: report, language: language).html().utf8))
-            if let json { try SecretOutput.replace(json, with: Data(try JSONOutput.encode(report).utf8)) }
+            var files = [(path: out, data: Data(AuditReportPage(report: report, language: language).html().utf8))]
+            if let json { files.append((json, Data(try JSONOutput.encode(report).utf8))) }
+            try SecretOutput.replace(files)
             let totals = report.activity.totals
             let counts = Severity.allCases.reversed().map { "\(report.findings($0).count) \($0.rawValue)" }.joined(separator: ", ")
             Terminal.note("\(out): \(report.coverage.entriesCovered) entries, \(report.activity.actors.count) actors, "
@@ -86,9 +87,13 @@ struct ComplianceCommand: AsyncParsableCommand {
 
         func validate() throws {
             if location.log != nil { throw ValidationError("compliance evidence reads the vault itself (its keys, retention and policy): drop --log") }
+            if selection.actor != nil { throw ValidationError("compliance evidence covers every actor: drop --actor (audit report --actor shows one)") }
         }
 
         func run() async throws {
+            if let state, !FileManager.default.fileExists(atPath: state) {
+                throw BuyerGuardError(.inputNotFound, "no scan state file here (the file `audit scan --state` writes)", location: state)
+            }
             let schedule = try state.map { ComplianceEvidence.ScanSchedule(try ReportedFindings(contentsOf: URL(fileURLWithPath: $0))) }
             var isFolder: ObjCBool = false
             if !FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
@@ -103,8 +108,8 @@ struct ComplianceCommand: AsyncParsableCommand {
                 report: report, policy: try location.vault.accessPolicy(), masterKey: masterKeyLocation(),
                 schedule: schedule, sodiumVersion: try await vault?.statistics().sodiumVersion ?? "")
             let folder = URL(fileURLWithPath: out)
-            try SecretOutput.replace(folder.appendingPathComponent("evidence.md").path, with: Data(evidence.markdown().utf8))
-            try SecretOutput.replace(folder.appendingPathComponent("evidence.json").path, with: try evidence.jsonData())
+            try SecretOutput.replace([(folder.appendingPathComponent("evidence.md").path, Data(evidence.markdown().utf8)),
+                                      (folder.appendingPathComponent("evidence.json").path, try evidence.jsonData())])
             let standings = ComplianceEvidence.Standing.allCases.compactMap { standing in
                 let count = evidence.items.filter { $0.standing == standing }.count
                 return count == 0 ? nil : "\(count) \(standing.rawValue)"
@@ -116,12 +121,17 @@ struct ComplianceCommand: AsyncParsableCommand {
         /// Where the master key comes from, in the order ``VaultOptions/keyProvider()`` looks.
         func masterKeyLocation() -> ComplianceEvidence.MasterKeyLocation {
             let options = location.vault
-            if let path = options.explicitKeyFile { return .keyFile(path: URL(fileURLWithPath: path).standardizedFileURL.path) }
+            func keyFile(_ path: String) -> ComplianceEvidence.MasterKeyLocation {
+                let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+                let vault = options.vaultURL.resolvingSymlinksInPath().path
+                return .keyFile(path: file, outsideVault: !(file == vault || file.hasPrefix(vault + "/")))
+            }
+            if let path = options.explicitKeyFile { return keyFile(path) }
             if let value = options.environment[EnvironmentKeyProvider.defaultVariable], !value.isEmpty {
                 return .environment(variable: EnvironmentKeyProvider.defaultVariable)
             }
             if options.passphrase { return .passphrase }
-            return .keyFile(path: options.defaultKeyFile)
+            return keyFile(options.defaultKeyFile)
         }
     }
 }

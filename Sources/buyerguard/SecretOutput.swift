@@ -23,24 +23,23 @@ final class SecretOutput {
         return SecretOutput(path: path, fd: fd, created: true)
     }
 
-    /// Writes `data` to `path` whole or not at all, for a report that is made again: a new file
-    /// beside it, made durable, then renamed over `path` (a link there is replaced, not followed).
-    static func replace(_ path: String, with data: Data, mode: mode_t = 0o644) throws {
-        let partial = path + ".partial"
-        unlink(partial)  // a leftover of a killed run
-        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure(path, errno) }
-        let output = SecretOutput(path: path, fd: fd, created: true)
-        do {
-            try output.finish(writing: data)
-        } catch {
-            unlink(partial)
-            throw error
+    /// Writes each file whole or not at all, for outputs that are made again (a report, its data):
+    /// every file goes to a new temporary name beside its place (unique to this run), made
+    /// durable, and only when all are written are they renamed over their places (a link there is
+    /// replaced, not followed). A failure leaves every old file as it was and no temporary behind.
+    static func replace(_ files: [(path: String, data: Data)], mode: mode_t = 0o644) throws {
+        var written: [(partial: String, path: String)] = []
+        defer { for file in written { unlink(file.partial) } }  // whatever was not renamed
+        for (path, data) in files {
+            let partial = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            guard fd >= 0 else { throw failure(path, errno) }
+            written.append((partial, path))
+            try SecretOutput(path: path, fd: fd, created: true).finish(writing: data)
         }
-        guard rename(partial, path) == 0 else {
-            let code = errno
-            unlink(partial)
-            throw failure(path, code)
+        while let file = written.first {
+            guard rename(file.partial, file.path) == 0 else { throw failure(file.path, errno) }
+            written.removeFirst()
         }
     }
 

@@ -48,7 +48,7 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stderr.contains("report.html:") && report.stderr.contains("1 critical"), "\(report.stderr)")
         let html = try read(page)
-        #expect(html.contains("The log verified") && html.contains("temp-helper") && html.contains("canary"))
+        #expect(html.contains("class=\"verdict ok\"") && html.contains("The log verified") && html.contains("temp-helper") && html.contains("canary"))
         #expect(html.contains("purpose-prohibited") && html.contains("retention-cron"))
         #expect(html.contains("buyerguard audit log --actor temp-helper"))
         let evidenceFolder = cli.folder.appendingPathComponent("evidence").path
@@ -61,7 +61,11 @@ import Testing
         let items = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])["items"] as? [[String: Any]]
         #expect(Set(items?.compactMap { $0["topic"] as? String } ?? []) == ["encryption-at-rest", "access-control", "logging", "retention", "monitoring", "incident-response"])
 
-        let values = try Self.personalValues()
+        let pseudonyms = try DatabaseQueue(path: vault + "/audit.sqlite").read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT buyer FROM entries WHERE buyer IS NOT NULL")
+        }
+        #expect(!pseudonyms.isEmpty)
+        let values = try Self.personalValues() + pseudonyms
         #expect(values.count > 20)
         for (name, text) in [("report.html", html), ("report.json", try read(data)), ("evidence.md", markdown), ("evidence.json", json)] {
             for value in values { #expect(!text.contains(value), "\(name) holds a value of the sample report") }
@@ -86,7 +90,21 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let html = try read(page)
         #expect(html.contains("a copy of the log alone") && html.contains("Not available: the report was made from a copy of the log"))
+        // Checked only against the key the copy carries: not green.
+        #expect(html.contains("class=\"verdict warn\"") && !html.contains("class=\"verdict ok\""))
         #expect(try cli.run(["compliance", "evidence", "--log", vault + "/audit.sqlite", "--out", cli.folder.path + "/e"]).status == 64)
+    }
+
+    @Test func evidenceRefusesAPartialViewAndNamesAKeyInsideTheVault() throws {
+        let out = cli.folder.appendingPathComponent("ev").path
+        #expect(try cli.run(["compliance", "evidence", "--vault", vault, "--out", out, "--actor", "label-printer"]).status == 64)
+        let noState = try cli.run(["compliance", "evidence", "--vault", vault, "--out", out, "--state", cli.folder.path + "/none.json"])
+        #expect(noState.status == 66 && noState.stderr.contains("none.json"), "\(noState.stderr)")
+        let inside = vault + "/inside.key"
+        try FileManager.default.copyItem(atPath: cli.keyFile, toPath: inside)
+        #expect(try cli.run(["compliance", "evidence", "--vault", vault, "--key-file", inside, "--out", out]).status == 0)
+        let markdown = try read(out + "/evidence.md")
+        #expect(markdown.contains("INSIDE the vault folder") && markdown.contains("`encryption-at-rest.master-key`: **attention**"))
     }
 
     @Test func aTamperedLogIsExit5AndTheReportSaysSo() throws {
@@ -98,7 +116,7 @@ import Testing
         #expect(try read(page).contains("FAILED verification"))
         let evidence = try cli.run(["compliance", "evidence", "--vault", vault, "--out", cli.folder.path + "/evidence"])
         #expect(evidence.status == 5)
-        #expect(try read(cli.folder.path + "/evidence/evidence.md").contains("**attention**"))
+        #expect(try read(cli.folder.path + "/evidence/evidence.md").contains("`logging.audit-log`: **attention**"))
     }
 
     @Test func badOutputPathsAreNamedAndNothingIsLeftHalfWritten() throws {

@@ -103,6 +103,8 @@ import Testing
                 actorDays.insert("\(entry.actor)|\(day)")
             } else if kinds.contains(entry.kind) {
                 maintenance.append(entry.kind)
+            } else if entry.decision == .denied {  // an operation refused before it ran
+                denied += 1; reasons[entry.reason ?? "-", default: 0] += 1
             }
         }
         let totals = report.activity.totals
@@ -159,7 +161,10 @@ import Testing
 
     @Test func noStoredValueInThePageItsDataOrTheEvidence() async throws {
         let shop = try await Self.shop.value
-        let values = Self.searchable(shop.values)
+        var pseudonyms = Set<String>()
+        try shop.temporary.vault.auditLog.forEachEntry { entry in if let buyer = entry.buyer { pseudonyms.insert(buyer) } }
+        #expect(pseudonyms.count > 500, "buyers appear in the log under pseudonyms, which no output may show either")
+        let values = Self.searchable(shop.values) + pseudonyms.sorted()
         #expect(values.count > 1000, "the search must cover the shop's emails, names, addresses and phones")
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -216,6 +221,25 @@ import Testing
         let page = AuditReportPage(report: report, language: .english).html()
         #expect(page.contains("class=\"verdict bad\" id=\"verdict\"") && page.contains("FAILED verification"))
         #expect(page.contains("log-integrity"))
+    }
+
+    @Test func thePictureNamesLocalDaysWhateverTheTimeZone() async throws {
+        let shop = try await Self.shop.value
+        var rules = DetectionRules()
+        rules.utcOffsetHours = 2  // Italy in summer: 00:30 local on 1 October is 22:30 UTC on 30 September
+        let report = try await AuditReport.make(log: shop.temporary.vault.auditLog, scanner: MisuseScanner(rules: rules))
+        let first = try #require(report.activity.days.first?.day)
+        var firstAccess: Date?
+        try shop.temporary.vault.auditLog.forEachEntry { entry in
+            if firstAccess == nil, entry.kind == "access" || entry.kind == AuditEventKind.messageSent.rawValue { firstAccess = entry.time }
+        }
+        let times = ISO8601DateFormatter()
+        times.formatOptions = [.withFullDate]
+        // The local date of the first access, two hours ahead of UTC, is the picture's first day.
+        let local = times.string(from: try #require(firstAccess).addingTimeInterval(2 * 3600))
+        #expect(times.string(from: AccessActivity.calendarDate(ofDay: first)) == local)
+        let page = AuditReportPage(report: report, language: .english).html()
+        #expect(page.contains(">\(local.dropFirst(5))</text>"), "the first tick names the first local day")
     }
 
     @Test func textFromTheLogIsEscapedOnThePage() async throws {
