@@ -1,5 +1,6 @@
 import BuyerGuardDetect
-import BuyerGuardReports
+@testable import BuyerGuardReports
+import CSodium
 import BuyerGuardTesting
 import Foundation
 import Testing
@@ -196,7 +197,8 @@ import Testing
         #expect(italian.contains("<html lang=\"it\">") && italian.contains("Rapporto di audit") && italian.contains("Il registro è verificato"))
         for page in [english, italian] {
             #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "the page names nothing to fetch")
-            #expect(page.contains("default-src 'none'"))
+            #expect(page.contains("default-src 'none'") && !page.contains("script-src 'unsafe-inline'"))
+            #expect(page.contains("script-src '\(AuditReportPage.scriptHash)'"))
         }
         // Every actor of the shop is a row of the picture; every finding has its block.
         for actor in shop.report.activity.actors.map(\.actor) { #expect(english.contains(">\(actor)</text>")) }
@@ -240,6 +242,15 @@ import Testing
         #expect(times.string(from: AccessActivity.calendarDate(ofDay: first)) == local)
         let page = AuditReportPage(report: report, language: .english).html()
         #expect(page.contains(">\(local.dropFirst(5))</text>"), "the first tick names the first local day")
+    }
+
+    @Test func onlyThePagesOwnScriptMayRun() {
+        // The CSP names the script by its SHA-256: recomputed here, so an edit of the script that
+        // forgets the hash fails (and the browser test would see the script refused).
+        var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        let script = Array(AuditReportPage.script.utf8)
+        _ = crypto_hash_sha256(&digest, script, UInt64(script.count))
+        #expect(AuditReportPage.scriptHash == "sha256-" + Data(digest).base64EncodedString())
     }
 
     @Test func textFromTheLogIsEscapedOnThePage() async throws {
