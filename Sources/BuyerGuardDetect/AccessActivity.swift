@@ -96,6 +96,11 @@ public struct AccessActivity: Sendable, Codable, Equatable {
         Date(timeIntervalSince1970: TimeInterval(day * 86_400))
     }
 
+    /// `counts` (``denialsByReason``, ``grantsByPurpose``) largest first, then by name.
+    public static func ranked(_ counts: [String: Int]) -> [(name: String, count: Int)] {
+        counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }
+    }
+
     /// The midnight that starts `day` in a time zone `utcOffsetHours` from UTC.
     public static func start(ofDay day: Int, utcOffsetHours: Int) -> Date {
         Date(timeIntervalSince1970: TimeInterval(day * 86_400 - utcOffsetHours * 3600))

@@ -82,6 +82,8 @@ public struct AuditReport: Sendable, Codable {
     public struct Keys: Sendable, Codable {
         /// The data key versions, when the report was made from the vault.
         public var versions: [VaultStatistics.KeyVersion]?
+        /// The libsodium version that seals them, when the report was made from the vault.
+        public var sodiumVersion: String?
         /// Rotations, retirements and rewraps in the period.
         public var events: [Maintenance]
     }
@@ -127,9 +129,9 @@ public struct AuditReport: Sendable, Codable {
         let scan = try scanner.report(log, filter: filter, trustedPublicKey: trusted, checkpoint: checkpoint, progress: progress)
         let newest = try log.newestCheckpoint()
         let maintenance = try scan.activity.maintenance.compactMap { try log.entry(sequence: $0).map(Maintenance.init) }
-        let keyKinds: Set<String> = [AuditEventKind.keyRotationStarted, .keyRotationFinished, .keyRetired, .masterKeyRewrapped].map(\.rawValue)
-            .reduce(into: []) { $0.insert($1) }
-        let retentionKinds: Set<String> = [AuditEventKind.purge, .erase, .jobInterrupted].map(\.rawValue).reduce(into: []) { $0.insert($1) }
+        let keyKinds = Set([AuditEventKind.keyRotationStarted, .keyRotationFinished, .keyRetired, .masterKeyRewrapped].map(\.rawValue))
+        let retentionKinds = Set([AuditEventKind.purge, .erase, .jobInterrupted].map(\.rawValue))
+        let statistics = try await vault?.statistics()
         return AuditReport(
             coverage: Coverage(
                 vaultID: vault?.vaultID, logID: log.logID, entriesInLog: try await log.count(), entriesCovered: scan.entriesScanned,
@@ -147,7 +149,8 @@ public struct AuditReport: Sendable, Codable {
             findings: scan.findings,
             retention: Retention(status: try await vault?.retentionStatus(policy: policy),
                                  runs: maintenance.filter { retentionKinds.contains($0.kind) }),
-            keys: Keys(versions: try await vault?.statistics().keys, events: maintenance.filter { keyKinds.contains($0.kind) }),
+            keys: Keys(versions: statistics?.keys, sodiumVersion: statistics?.sodiumVersion,
+                       events: maintenance.filter { keyKinds.contains($0.kind) }),
             otherMaintenance: maintenance.filter { !keyKinds.contains($0.kind) && !retentionKinds.contains($0.kind) })
     }
 
@@ -179,4 +182,14 @@ extension AuditReport.Maintenance {
     /// Detail keys shown whatever their value: the imported file's name, the keys a rotation
     /// covers, the job an interruption concerns, a retired key's name and version.
     static let shown: Set<String> = ["file", "keys", "key", "version", "job", "operation", "outcome"]
+}
+
+extension Finding {
+    /// The `buyerguard audit log` command that lists this finding's entries (its actor, from its
+    /// start to a second after its end), shell-quoted; `nil` for findings about the log itself.
+    public var auditLogCommand: String? {
+        guard actor != "-" else { return nil }
+        let times = ISO8601DateFormatter()
+        return "buyerguard audit log --actor \(ShellText.quoted(actor)) --from \(times.string(from: from)) --to \(times.string(from: to.addingTimeInterval(1)))"
+    }
 }

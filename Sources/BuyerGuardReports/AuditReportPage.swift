@@ -132,7 +132,8 @@ public struct AuditReportPage: Sendable {
         let l = language
         let i = report.integrity
         page.section("integrity", l(.integrity))
-        page.element("p", verdict.text, css: "verdict \(verdict.css)")
+        let state = verdict
+        page.element("p", state.text, css: "verdict \(state.css)")
         var rows: [(String, String)] = [
             (l(.chainOf), l.number(i.verification.entries)),
             ("head", i.verification.headHash),
@@ -172,10 +173,10 @@ public struct AuditReportPage: Sendable {
             (l(.granted), l.number(totals.granted)), (l(.unexplained), l.number(totals.unexplained)),
             (l(.denied), l.number(totals.denied)), (l(.failed), l.number(totals.failed)), (l(.messagesSent), l.number(totals.messagesSent)),
         ])
-        let purposes = report.activity.grantsByPurpose.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let purposes = AccessActivity.ranked(report.activity.grantsByPurpose)
         if !purposes.isEmpty {
             page.element("h3", l(.byPurpose))
-            page.bars(purposes.map { ($0.key, $0.value) }, language: l)
+            page.bars(purposes, language: l)
         }
         page.element("p", l(.explainedNote), css: "note")
         page.raw("</section>\n")
@@ -211,7 +212,6 @@ public struct AuditReportPage: Sendable {
         if report.findings.isEmpty {
             page.element("p", l(.noFindings))
         }
-        let times = ISO8601DateFormatter()
         for severity in Severity.allCases.reversed() {
             let group = report.findings(severity)
             guard !group.isEmpty else { continue }
@@ -233,8 +233,7 @@ public struct AuditReportPage: Sendable {
                     page.text("; \(l(.orders)) \(orders)\(finding.evidence.orders.count > 5 ? ", …" : "")")
                 }
                 page.raw("</p>")
-                if finding.actor != "-" {
-                    let command = "buyerguard audit log --actor \(ShellText.quoted(finding.actor)) --from \(times.string(from: finding.from)) --to \(times.string(from: finding.to.addingTimeInterval(1)))"
+                if let command = finding.auditLogCommand {
                     page.raw("<p class=\"command\">")
                     page.text(l(.listEntries))
                     page.raw(": <code>")
@@ -253,11 +252,11 @@ public struct AuditReportPage: Sendable {
     private func denials(_ page: inout HTMLWriter) {
         let l = language
         page.section("denials", l(.denials))
-        let reasons = report.activity.denialsByReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let reasons = AccessActivity.ranked(report.activity.denialsByReason)
         if reasons.isEmpty {
             page.element("p", l(.noDenials))
         } else {
-            page.bars(reasons.map { ("\($0.key) — \(l.reason($0.key))", $0.value) }, language: l)
+            page.bars(reasons.map { ("\($0.name) — \(l.reason($0.name))", $0.count) }, language: l)
         }
         page.raw("</section>\n")
     }
@@ -543,7 +542,7 @@ struct HTMLWriter {
         raw("</tbody></table>\n")
     }
 
-    mutating func bars(_ items: [(String, Int)], language: ReportLanguage) {
+    mutating func bars(_ items: [(name: String, count: Int)], language: ReportLanguage) {
         let top = max(1, items.map(\.1).max() ?? 1)
         for (name, value) in items {
             raw("<div class=\"bar\"><span class=\"name\">")

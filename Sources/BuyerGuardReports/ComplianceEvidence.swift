@@ -134,7 +134,7 @@ public struct ComplianceEvidence: Sendable, Codable {
 
     /// Builds the evidence from an audit report of the period (``AuditReport/make(log:vault:scanner:filter:trustedPublicKey:checkpoint:policy:now:progress:)``,
     /// made from the vault), the access policy, where the master key lives, and optionally the scan schedule.
-    public init(report: AuditReport, policy: AccessPolicy, masterKey: MasterKeyLocation, schedule: ScanSchedule?, sodiumVersion: String) {
+    public init(report: AuditReport, policy: AccessPolicy, masterKey: MasterKeyLocation, schedule: ScanSchedule?) {
         vaultID = report.coverage.vaultID ?? report.coverage.logID
         generatedAt = report.coverage.generatedAt
         periodFrom = report.coverage.from ?? report.coverage.firstEntry
@@ -155,7 +155,7 @@ public struct ComplianceEvidence: Sendable, Codable {
                 Fact(name: "fields sealed", value: ContactField.allCases.filter(ContactField.stored.contains).map(\.rawValue).joined(separator: ", ")
                      + "; the buyer's own phone number is not stored at all"),
                 Fact(name: "algorithm", value: "XChaCha20-Poly1305 (AEAD) per field, a fresh random 192-bit nonce per value, the record (order or buyer) and the field bound as associated data"),
-                Fact(name: "library", value: "libsodium \(sodiumVersion)"),
+                Fact(name: "library", value: "libsodium \(report.keys.sodiumVersion ?? "(version not known: the report was made without the vault)")"),
                 Fact(name: "email lookup", value: "a keyed BLAKE2b blind index (no plaintext index)"),
                 Fact(name: "data key versions", value: live.map { "\($0.role) v\($0.version)\($0.isPrimary ? " (primary)" : "") created \(time($0.createdAt)), \(days($0.createdAt)) old" }.joined(separator: "; ")),
             ],
@@ -216,8 +216,8 @@ public struct ComplianceEvidence: Sendable, Codable {
             question: "Is the policy enforced in practice?",
             facts: [
                 Fact(name: "requests granted", value: "\(totals.granted)"),
-                Fact(name: "requests denied", value: "\(totals.denied)" + (report.activity.denialsByReason.isEmpty ? "" : " (" + report.activity.denialsByReason
-                    .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")),
+                Fact(name: "requests denied", value: "\(totals.denied)" + (report.activity.denialsByReason.isEmpty ? "" : " ("
+                    + AccessActivity.ranked(report.activity.denialsByReason).map { "\($0.name) \($0.count)" }.joined(separator: ", ") + ")")),
                 Fact(name: "explained by the order's state", value: totals.explainedShare.map { String(format: "%.1f%% of granted requests", $0 * 100) } ?? "no request granted"),
                 Fact(name: "actors", value: "\(report.activity.actors.count)"),
             ],

@@ -23,15 +23,25 @@ public enum ReportLanguage: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// A date as the language writes it (UTC).
+    /// A date, `yyyy-MM-dd` (UTC), the same in both languages.
     func date(_ date: Date) -> String {
-        Self.formatter(dateOnly: true, self).string(from: date)
+        let parts = Self.utc.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    /// A time as the language writes it (UTC).
+    /// A time, `yyyy-MM-dd HH:mm UTC`, the same in both languages.
     func time(_ date: Date) -> String {
-        Self.formatter(dateOnly: false, self).string(from: date) + " UTC"
+        let parts = Self.utc.dateComponents([.hour, .minute], from: date)
+        return self.date(date) + String(format: " %02d:%02d UTC", parts.hour ?? 0, parts.minute ?? 0)
     }
+
+    /// The Gregorian calendar in UTC: a page formats thousands of dates (a title per cell), and a
+    /// formatter made per date was most of the page's time.
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 
     /// A whole number with the language's grouping.
     func number(_ value: some BinaryInteger) -> String {
@@ -50,13 +60,6 @@ public enum ReportLanguage: String, Sendable, CaseIterable, Codable {
         return (self == .italian ? text.replacingOccurrences(of: ".", with: ",") : text) + " %"
     }
 
-    private static func formatter(dateOnly: Bool, _ language: ReportLanguage) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: language == .italian ? "it_IT" : "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = dateOnly ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm"
-        return formatter
-    }
 }
 
 /// Every label a report prints, in each language.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuyerGuard
 import BuyerGuardDetect
+import BuyerGuardReports
 import Foundation
 
 struct AuditCommand: AsyncParsableCommand {
@@ -81,10 +82,7 @@ struct AuditCommand: AsyncParsableCommand {
                         let orders = finding.evidence.orders.prefix(5).map(AuditText.escaped).joined(separator: ", ")
                         print("      evidence: \(finding.evidence.count) entries (\(sequences)\(finding.evidence.count > 10 ? ", ..." : ""))"
                               + (orders.isEmpty ? "" : "; orders \(orders)\(finding.evidence.orders.count > 5 ? ", ..." : "")"))
-                        if finding.actor != "-" {  // where to read the entries themselves
-                            let end = times.string(from: finding.to.addingTimeInterval(1))
-                            print("      see: buyerguard audit log --actor \(Terminal.shellQuoted(finding.actor)) --from \(times.string(from: finding.from)) --to \(end)")
-                        }
+                        if let command = finding.auditLogCommand { print("      see: \(command)") }  // where to read the entries themselves
                     }
                 }
             }

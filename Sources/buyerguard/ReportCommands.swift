@@ -25,7 +25,7 @@ extension AuditCommand {
         @Option(help: ArgumentHelp("Also write the report's data as JSON here.", valueName: "file")) var json: String?
 
         func run() async throws {
-            let (report, _) = try await AuditReportRun(location: location, selection: selection, trust: trust).make()
+            let report = try await AuditReportRun(location: location, selection: selection, trust: trust).make().report
             let language = lang ?? ReportLanguage.fromLocale()
             var files = [(path: out, data: Data(AuditReportPage(report: report, language: language).html().utf8))]
             if let json { files.append((json, Data(try JSONOutput.encode(report).utf8))) }
@@ -45,7 +45,8 @@ struct AuditReportRun {
     var selection: AuditCommand.ScanSelection
     var trust: AuditCommand.TrustOptions
 
-    func make() async throws -> (AuditReport, Vault?) {
+    /// The report, and the access policy it measured retention against.
+    func make() async throws -> (report: AuditReport, policy: AccessPolicy) {
         let rules = try selection.detectionRules()
         let filter = try selection.filter()
         let external = try trust.exportedCheckpoint()
@@ -58,7 +59,7 @@ struct AuditReportRun {
             log: log, vault: vault, scanner: MisuseScanner(rules: rules), filter: filter, trustedPublicKey: trust.publicKey,
             checkpoint: external, policy: policy, progress: { progress.update(label: "reading the log", done: $0, total: total) })
         for warning in report.integrity.verification.warnings { Terminal.warning(warning) }
-        return (report, vault)
+        return (report, policy)
     }
 }
 
@@ -103,10 +104,8 @@ struct ComplianceCommand: AsyncParsableCommand {
             } else if !isFolder.boolValue {
                 throw BuyerGuardError(.alreadyExists, "this is a file, not a folder: choose a folder for the evidence", location: out)
             }
-            let (report, vault) = try await AuditReportRun(location: location, selection: selection, trust: trust).make()
-            let evidence = ComplianceEvidence(
-                report: report, policy: try location.vault.accessPolicy(), masterKey: masterKeyLocation(),
-                schedule: schedule, sodiumVersion: try await vault?.statistics().sodiumVersion ?? "")
+            let (report, policy) = try await AuditReportRun(location: location, selection: selection, trust: trust).make()
+            let evidence = ComplianceEvidence(report: report, policy: policy, masterKey: masterKeyLocation(), schedule: schedule)
             let folder = URL(fileURLWithPath: out)
             try SecretOutput.replace([(folder.appendingPathComponent("evidence.md").path, Data(evidence.markdown().utf8)),
                                       (folder.appendingPathComponent("evidence.json").path, try evidence.jsonData())])

@@ -1,15 +1,9 @@
-import BuyerGuardReports
 import Foundation
 import BuyerGuard
 
 /// Terminal output: messages on stderr, a progress bar when stderr is a terminal, secret prompts.
 enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-
-    /// `text` as one shell word: as it is when it is plain, else in single quotes.
-    static func shellQuoted(_ raw: String) -> String {
-        ShellText.quoted(raw)
-    }
 
     static func warning(_ message: String) {
         FileHandle.standardError.write(Data("buyerguard: warning: \(AuditText.escaped(message))\n".utf8))

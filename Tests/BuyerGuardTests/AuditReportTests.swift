@@ -169,8 +169,7 @@ import Testing
         #expect(values.count > 1000, "the search must cover the shop's emails, names, addresses and phones")
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        let evidence = ComplianceEvidence(report: shop.report, policy: SellerSimulation.policy, masterKey: .passphrase, schedule: nil,
-                                          sodiumVersion: "1.0.18")
+        let evidence = ComplianceEvidence(report: shop.report, policy: SellerSimulation.policy, masterKey: .passphrase, schedule: nil)
         let outputs = [
             ("page (en)", AuditReportPage(report: shop.report, language: .english).html()),
             ("page (it)", AuditReportPage(report: shop.report, language: .italian).html()),
