@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", exact: "1.7.3"),
     ],
     targets: [
         // libsodium, through pkg-config. Internal: never a product, never re-exported.
@@ -42,12 +44,14 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: librarySettings
         ),
         .target(
             name: "BuyerGuardDetect",
-            dependencies: ["BuyerGuard"],
+            dependencies: ["BuyerGuard", .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: librarySettings
         ),
         .target(
@@ -89,6 +93,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
@@ -119,6 +125,8 @@ if ProcessInfo.processInfo.environment["BUYERGUARD_BENCHMARKS"] != nil {
                     "CSodium",
                     .product(name: "GRDB", package: "GRDB.swift"),
                     .product(name: "Benchmark", package: "benchmark"),
+                    .product(name: "MetricsTestKit", package: "swift-metrics"),
+                    .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 ],
                 path: "Benchmarks/\(name)",
                 swiftSettings: [.swiftLanguageMode(.v6)],

@@ -51,6 +51,8 @@ public struct MisuseScanner: Sendable {
         _ log: AuditLog, filter: AuditFilter = AuditFilter(), trustedPublicKey: String? = nil, checkpoint: AuditCheckpoint? = nil, now: Date? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> Report {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { log.instruments.scanDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started)) }
         // Verification (two threads of its own) and the rules (this one) run side by side.
         let verification = Mutex<Result<AuditVerification, any Error>?>(nil)
         let group = DispatchGroup()
@@ -101,31 +103,5 @@ public struct MisuseScanner: Sendable {
             rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: "-", from: oldest.time, to: now,
             evidence: Evidence(sequences: [signed + 1, entries], count: Int(entries - signed), orders: []),
             explanation: "Entries \(signed + 1)-\(entries) (the oldest \(hours) hours old) are covered by no signed checkpoint, though the log signs itself daily: were checkpoints deleted? They could be rewritten unnoticed.")
-    }
-}
-
-/// Watches entries as they are written, for live alerts in an app: the rules that look at
-/// moments (canary, probing, bulk reads, sequential walks, first-time behaviour, clock) report at
-/// once; the ones that look at whole days report when the actor's next day begins, or on ``finish()``.
-public final class MisuseMonitor {
-    private var state: ScanState
-    private var reported = 0
-
-    /// A monitor with `rules`.
-    public init(rules: DetectionRules = DetectionRules()) {
-        state = ScanState(rules: rules, symbols: AuditSymbolTable())
-    }
-
-    /// Takes the next entry (in sequence order); returns the findings it completes.
-    public func observe(_ entry: AuditEntry) -> [Finding] {
-        state.consume(AuditEvent(entry, symbols: state.symbols))
-        defer { reported = state.findings.count }
-        return Array(state.findings[reported...])
-    }
-
-    /// What the open days and the rules that need the whole history find so far; the monitor can
-    /// go on observing afterwards (a later call reports them again, with what came since).
-    public func finish() -> [Finding] {
-        Array(state.finish()[state.findings.count...])
     }
 }

@@ -8,7 +8,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify and checkpoint the audit log.",
-        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self, Scan.self, Report.self])
+        subcommands: [Log.self, Verify.self, Checkpoint.self, Pseudonym.self, Scan.self, Report.self, Watch.self])
 
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,10 +47,7 @@ struct AuditCommand: AsyncParsableCommand {
             case "json":
                 print(try JSONOutput.encode(findings))
             case "jsonl":
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                for finding in findings { print(String(decoding: try encoder.encode(finding), as: UTF8.self)) }
+                for finding in findings { print(try JSONOutput.line(finding)) }
             default:
                 let times = ISO8601DateFormatter()
                 let period = report.period.map { " from \(times.string(from: $0.lowerBound)) to \(times.string(from: $0.upperBound))" } ?? ""
@@ -127,11 +124,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// Which entries a scan reads and with which rules: the options `scan` and `report` share.
-    struct ScanSelection: ParsableArguments {
-        @Option(help: "Only this actor.") var actor: String?
-        @Option(help: "From this time (ISO 8601).") var from: String?
-        @Option(help: "Before this time (ISO 8601).") var to: String?
+    /// The rules a scan or a watch runs, and the canaries it knows.
+    struct RuleOptions: ParsableArguments {
         @Option(help: ArgumentHelp("Rules file (TOML): thresholds, business hours, rules switched off.", valueName: "file"))
         var rules: String?
         @Option(help: ArgumentHelp("Canary list written by `canary add` (one order id a line).", valueName: "file"))
@@ -141,9 +135,19 @@ struct AuditCommand: AsyncParsableCommand {
         func detectionRules() throws -> DetectionRules {
             var detection = try rules.map { try DetectionRules(contentsOf: URL(fileURLWithPath: $0)) } ?? DetectionRules()
             detection.canaryOrders.formUnion(canary)
-            if let canaries { detection.canaryOrders.formUnion(try CanaryCommand.readList(canaries)) }
+            if let canaries { detection.canaryOrders.formUnion(try Vault.readCanaryList(at: URL(fileURLWithPath: canaries)).map(\.rawValue)) }
             return detection
         }
+    }
+
+    /// Which entries a scan reads and with which rules: the options `scan` and `report` share.
+    struct ScanSelection: ParsableArguments {
+        @Option(help: "Only this actor.") var actor: String?
+        @Option(help: "From this time (ISO 8601).") var from: String?
+        @Option(help: "Before this time (ISO 8601).") var to: String?
+        @OptionGroup var rules: RuleOptions
+
+        func detectionRules() throws -> DetectionRules { try rules.detectionRules() }
 
         func filter() throws -> AuditFilter {
             AuditFilter(actor: actor, from: try ISO8601DateFormatter.commandLineDate(from), to: try ISO8601DateFormatter.commandLineDate(to))

@@ -39,21 +39,4 @@ struct CanaryCommand: AsyncParsableCommand {
             print("planted \(orders.count) canary orders; their ids were appended to \(out)")
         }
     }
-
-    /// A canary list: one order id a line; blank lines and `#` comments are skipped.
-    static func readList(_ path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw BuyerGuardError(.inputNotFound, "cannot read the canary list", location: path)
-        }
-        var ids: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard let id = try? OrderID(trimmed) else {
-                throw BuyerGuardError(.malformedInput, "not an order id: the canary list holds one id a line", location: "\(path):\(number + 1)")
-            }
-            ids.append(id.rawValue)
-        }
-        return ids
-    }
 }

@@ -181,13 +181,17 @@ extension MisuseScannerTests {
         // Fed to a monitor, no database: three days on which a printer works through 2,400
         // orders in 8 hours (25 every 5 minutes), then a fourth.
         var sequence: Int64 = 0
+        var previous = AuditEntry.genesisHash
         func entry(_ actor: String, day: Int, second: Double, order: Int) -> AuditEntry {
             sequence += 1
-            return AuditEntry(
+            var entry = AuditEntry(
                 sequence: sequence, time: Date(timeIntervalSince1970: 1_793_577_600 + Double(day) * 86_400 + 9 * 3600 + second),
                 kind: "access", actor: actor, purpose: "shipping", orderID: String(format: "403-%07d-%07d", order * 7_919 % 9_999_991, order),
                 buyer: "buyer-\(order)", fieldsAsked: ["city"], fieldsReleased: ["city"], decision: .granted, channel: "library",
-                orderStatus: "unshipped", daysSincePurchase: 0, previousHash: "", hash: "")
+                orderStatus: "unshipped", daysSincePurchase: 0, previousHash: previous, hash: "")
+            entry.hash = entry.recomputedHash()  // a chain the monitor accepts
+            previous = entry.hash
+            return entry
         }
         func sweep(_ monitor: MisuseMonitor, _ actor: String, day: Int, at hour: Double, buyers: Int) -> [Finding] {
             (0..<buyers).flatMap { monitor.observe(entry(actor, day: day, second: hour * 3600 + Double($0), order: 900_000 + day * 1000 + $0)) }

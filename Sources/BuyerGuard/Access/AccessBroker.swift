@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Tracing
 
 /// The only door to buyers' plaintext. Checks each request against the marketplace's purposes,
 /// the actor's role, the order and its time windows; writes the decision to the audit log and
@@ -70,6 +71,8 @@ public final class AccessBroker: Sendable {
         case reviewWindowClosed = "review-window-closed"
         /// A second review request for the same order.
         case reviewAlreadyRequested = "review-already-requested"
+        /// The order is a canary the policy refuses (``AccessPolicy/refusedCanaries``).
+        case canary = "canary"
     }
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
@@ -78,28 +81,55 @@ public final class AccessBroker: Sendable {
     ///   ``BuyerGuardError/Code/auditUnavailable``, or ``BuyerGuardError/Code/corruptCiphertext``.
     ///   In every case the audit log has an entry, or the request failed because it could not get one.
     public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) throws -> R) async throws -> R {
-        let contact = try await release(request)
+        let contact = try await tracedRelease(request)
         return try body(contact)  // `contact` ends here: its bytes are zeroed
     }
 
     /// ``withAccess(_:_:)`` for work that must await, such as handing an address to a mail transport.
     public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) async throws -> R) async throws -> R {
-        let contact = try await release(request)
+        let contact = try await tracedRelease(request)
         return try await body(contact)  // `contact` ends here: its bytes are zeroed
     }
 
+    /// ``release(_:span:)`` inside a `buyerguard.access` span. The span carries the request's shape
+    /// (purpose, field names, decision), never a value, an order, an actor or a buyer; an error
+    /// marks it failed without its message (messages name orders).
+    private func tracedRelease(_ request: AccessRequest) async throws -> RevealedContact {
+        let span = vault.auditLog.instruments.tracer.startAnySpan("buyerguard.access", ofKind: .internal)
+        defer { span.end() }
+        span.attributes["buyerguard.purpose"] = Instruments.purposeLabel(request.purpose.family)
+        if let kind = request.purpose.messageKind { span.attributes["buyerguard.message_kind"] = kind.rawValue }
+        span.attributes["buyerguard.fields_asked"] = request.askedFields.map(\.rawValue).sorted()
+        span.attributes["buyerguard.channel"] = request.channel.rawValue
+        do {
+            return try await release(request, span: span)
+        } catch {
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
+    }
+
+    /// Appends the broker's entry for a decision, and counts it (metrics, the span's attributes).
+    private func record(_ draft: AuditDraft, _ span: any Span) async throws {
+        _ = try await vault.auditLog.append(draft)  // durable before anything is released
+        vault.auditLog.instruments.countAccess(decision: draft.decision, purpose: draft.purpose ?? "", reason: draft.reason)
+        span.attributes["buyerguard.decision"] = draft.decision.rawValue
+        span.attributes["buyerguard.reason"] = Instruments.reasonLabel(draft.reason)
+        if draft.decision == .granted { span.attributes["buyerguard.fields_released"] = draft.fieldsReleased }
+    }
+
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
-    private func release(_ request: AccessRequest) async throws -> RevealedContact {
+    private func release(_ request: AccessRequest, span: any Span) async throws -> RevealedContact {
         let now = vault.clock.now
         let identity = request.identity?.description
         let texts = [request.actor, request.requestID, request.purpose.family, request.purpose.caseID, identity].compactMap { $0 }
         if texts.contains(where: { AuditText.firstUnprintable(in: $0) != nil }) {
             let escaped = { (text: String?) in text.map(AuditText.escaped) }
-            _ = try await vault.auditLog.append(AuditDraft(
+            try await record(AuditDraft(
                 actor: AuditText.escaped(request.actor), purpose: AuditText.escaped(request.purpose.family),
                 caseID: escaped(request.purpose.caseID), orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
                 decision: .denied, reason: DenialReason.invalidText.rawValue, channel: request.channel.rawValue,
-                requestID: escaped(request.requestID), identity: escaped(identity)))
+                requestID: escaped(request.requestID), identity: escaped(identity)), span)
             throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.invalidText.rawValue) (control or formatting characters in the request)")
         }
         let role = policy.role(of: request.actor)
@@ -108,11 +138,11 @@ public final class AccessBroker: Sendable {
             state = try vault.accessState(for: request.orderID)
         } catch let error as BuyerGuardError {
             // The vault could not be read: the attempt is still recorded, as failed.
-            _ = try await vault.auditLog.append(AuditDraft(
+            try await record(AuditDraft(
                 actor: request.actor, role: role?.name, purpose: request.purpose.family, messageKind: request.purpose.messageKind?.rawValue,
                 caseID: request.purpose.caseID, orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
                 decision: .failed, reason: error.code.description, channel: request.channel.rawValue, requestID: request.requestID,
-                identity: identity))
+                identity: identity), span)
             throw error
         }
         var draft = AuditDraft(
@@ -128,7 +158,7 @@ public final class AccessBroker: Sendable {
             // Someone re-pointed the order at another buyer's row (or forged the row): fail closed.
             draft.decision = .failed
             draft.reason = "buyer-link-invalid"
-            _ = try await vault.auditLog.append(draft)
+            try await record(draft, span)
             throw BuyerGuardError(
                 .vaultTampered,
                 "order \(request.orderID)'s link to its buyer does not verify: \(Vault.databaseFileName) was altered outside BuyerGuard; nothing was released",
@@ -136,7 +166,7 @@ public final class AccessBroker: Sendable {
         }
         if let reason = try decide(request, state: state, role: role, now: now) {
             draft.reason = reason.rawValue
-            _ = try await vault.auditLog.append(draft)
+            try await record(draft, span)
             throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
@@ -149,16 +179,16 @@ public final class AccessBroker: Sendable {
         } catch let error as BuyerGuardError {
             draft.decision = .failed  // the vault could not be written: recorded, as failed
             draft.reason = error.code.description
-            _ = try await vault.auditLog.append(draft)
+            try await record(draft, span)
             throw error
         }
         if !claimed {
             draft.reason = DenialReason.reviewAlreadyRequested.rawValue
-            _ = try await vault.auditLog.append(draft)
+            try await record(draft, span)
             throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
         }
         do {
-            return try await release(request, granted: granted, draft: draft)
+            return try await release(request, granted: granted, draft: draft, span: span)
         } catch {
             if claimsReview { try? await vault.giveBackReviewRequest(request.orderID, claimedAt: now) }
             throw error
@@ -166,7 +196,7 @@ public final class AccessBroker: Sendable {
     }
 
     /// Opens the granted fields and logs the grant (durable before anything is released).
-    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft) async throws -> RevealedContact {
+    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft, span: any Span) async throws -> RevealedContact {
         var draft = draft
         let fields = request.askedFields.sorted()
         var values: [ContactField: SecureBytes] = [:]
@@ -189,12 +219,12 @@ public final class AccessBroker: Sendable {
         } catch let error as BuyerGuardError {
             draft.decision = .failed
             draft.reason = error.code.description
-            _ = try await vault.auditLog.append(draft)
+            try await record(draft, span)
             throw error
         }
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
-        _ = try await vault.auditLog.append(draft)  // durable before anything is released
+        try await record(draft, span)  // durable before anything is released
         return RevealedContact(values: values)
     }
 
@@ -202,6 +232,7 @@ public final class AccessBroker: Sendable {
     func decide(_ request: AccessRequest, state: OrderAccessState?, role: AccessPolicy.Role?, now: Date) throws -> DenialReason? {
         if let reason = policy.claimDenial(actor: request.actor, identity: request.identity ?? vault.identity) { return reason }
         if let reason = policy.requestDenial(request, role: role) { return reason }
+        if policy.refusedCanaries.contains(request.orderID) { return .canary }
         guard let state else { return .orderNotFound }
         if state.piiRemoved { return .purged }
         if let email = request.expectedBuyerEmail {

@@ -36,6 +36,11 @@ public struct AccessPolicy: Sendable, Equatable {
     public var retentionAfterDelivery: TimeInterval = 30 * 86_400
     /// For orders never marked delivered, retention ends this long after purchase.
     public var retentionWithoutDelivery: TimeInterval = 60 * 86_400
+    /// Canary orders (``Vault/plantCanaries(count:actor:)``) the broker refuses whatever the
+    /// purpose, with the reason `canary`. A decoy reveals nothing real either way; refusing stops a
+    /// sweep there and marks the entry as a denial. The list is as secret as the canary file it
+    /// comes from (``Vault/readCanaryList(at:)``): keep it out of reach of the people watched.
+    public var refusedCanaries: Set<OrderID> = []
 
     /// The defaults: no roles (every actor may use the three permitted purposes), 3 days of shipping
     /// grace, 30 days of retention after delivery, 60 days after purchase when never delivered.
@@ -131,6 +136,10 @@ extension AccessPolicy {
     /// "os-user:anna" = ["anna@shop.example"]
     /// "os-user:deploy" = ["label-printer", "order-sync"]
     /// "os-user:root" = ["*"]
+    ///
+    /// # Refuse every read of the canaries in this list (relative to the policy file's folder).
+    /// [canaries]
+    /// refuse-list = "canaries.txt"
     /// ```
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` naming the line, for anything it does not understand.
@@ -152,6 +161,16 @@ extension AccessPolicy {
             case "retention-days-without-delivery": retentionWithoutDelivery = days
             default: throw BuyerGuardError(.malformedInput, "unknown setting windows.\(key)", location: file)
             }
+        }
+        for (key, value) in document.table("canaries") {
+            guard key == "refuse-list" else {
+                throw BuyerGuardError(.malformedInput, "unknown setting canaries.\(key)", location: file)
+            }
+            // Relative to the policy file's folder.
+            let path = try value.string(key, file: file)
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            let list = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+            refusedCanaries = Set(try Vault.readCanaryList(at: list))
         }
         for name in document.tableNames where name.hasPrefix("roles.") {
             let roleName = String(name.dropFirst("roles.".count))

@@ -80,4 +80,42 @@ struct AuditHasher {
         output.withUnsafeMutableBytes { finish(into: $0) }
         return output
     }
+
+    /// The hash of one entry from its fields (the writer's, and ``AuditEntry/recomputedHash()``'s;
+    /// the verifier hashes the stored column bytes directly). `texts`: the text columns in order.
+    func entryHash(
+        previous: [UInt8], sequence: Int64, timeMillis: Int64, texts: [String?], daysSincePurchase: Int?, daysSinceDelivery: Int?,
+        details: String?, identity: String?
+    ) -> [UInt8] {
+        previous.withUnsafeBytes { begin(previous: $0) }
+        integer(sequence)
+        integer(timeMillis)
+        for value in texts { self.text(value) }
+        optionalInteger(daysSincePurchase.map(Int64.init))
+        optionalInteger(daysSinceDelivery.map(Int64.init))
+        text(details)
+        if let identity { optionalTrailingText(identity) }
+        return finish()
+    }
+}
+
+extension AuditEntry {
+    /// The previous-hash of the first entry: 64 zeros.
+    public static let genesisHash = AuditHasher.genesis.hexString
+
+    /// This entry's hash computed again from its fields and ``previousHash`` (hex). Equal to
+    /// ``hash`` for an entry as the log wrote it; a reader that is fed entries (a ``MisuseMonitor``)
+    /// checks each against it and against the previous entry's hash.
+    public func recomputedHash() -> String {
+        let hasher = AuditHasher()
+        defer { hasher.deallocate() }
+        let texts: [String?] = [
+            kind, actor, role, purpose, messageKind, caseID, orderID, buyer, fieldsAsked.joined(separator: ","),
+            fieldsReleased.joined(separator: ","), decision.rawValue, reason, channel, requestID, orderStatus,
+        ]
+        let previous = [UInt8](hexString: previousHash) ?? []
+        return hasher.entryHash(
+            previous: previous, sequence: sequence, timeMillis: Int64((time.timeIntervalSince1970 * 1000).rounded()), texts: texts,
+            daysSincePurchase: daysSincePurchase, daysSinceDelivery: daysSinceDelivery, details: details, identity: identity).hexString
+    }
 }

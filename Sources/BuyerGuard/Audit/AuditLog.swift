@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -39,10 +40,14 @@ public final class AuditLog: Sendable {
     private let appender: AuditAppender
     /// Told of every checkpoint this log signs: the vault keeps the newest as its mark of the log.
     private let onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)?
+    /// The metrics and tracer of the vault that opened the log.
+    package let instruments: Instruments
+    /// Told of every batch this process commits (``observeAppends(_:)``).
+    private let observers: AppendObservers
 
     private init(
         url: URL, database: DatabaseFile, logID: String, signer: AuditSigner?, clock: any BuyerGuardClock,
-        durability: Durability = .full, identity: AuthenticatedIdentity? = nil, logger: Logger, onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
+        durability: Durability = .full, identity: AuthenticatedIdentity? = nil, telemetry: Telemetry = Telemetry(), logger: Logger, onCheckpoint: (@Sendable (AuditCheckpoint) async -> Void)? = nil
     ) {
         self.url = url
         self.onCheckpoint = onCheckpoint
@@ -51,14 +56,30 @@ public final class AuditLog: Sendable {
         self.signer = signer
         self.clock = clock
         self.logger = logger
+        let instruments = Instruments(telemetry)
+        self.instruments = instruments
+        let observers = AppendObservers()
+        self.observers = observers
         // The appender's write reaches back to the log; the log owns the appender. A weak
         // reference would do, but the closure only needs the database and clock, captured here.
         let writer = AuditBatchWriter(database: database.pool, clock: clock, identity: identity?.description)
         var writeNow: AuditAppender.WriteNow?
         if durability == .normal {
-            writeNow = { @Sendable drafts in try writer.writeBlocking(drafts) }
+            writeNow = { @Sendable drafts in
+                let start = DispatchTime.now().uptimeNanoseconds
+                let entries = try writer.writeBlocking(drafts)
+                instruments.recordCommit(entries: entries.count, since: start)
+                observers.notify(entries)
+                return entries
+            }
         }
-        self.appender = AuditAppender(write: { drafts in try await writer.write(drafts) }, writeNow: writeNow)
+        self.appender = AuditAppender(write: { drafts in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let entries = try await writer.write(drafts)
+            instruments.recordCommit(entries: entries.count, since: start)
+            observers.notify(entries)
+            return entries
+        }, writeNow: writeNow)
     }
 
     /// Opens the audit log of a vault folder; with `creating`, makes it (only ``Vault/create(at:keyProvider:configuration:clock:logger:)``
@@ -114,7 +135,7 @@ public final class AuditLog: Sendable {
                 return id.hexString
             }
             let log = AuditLog(url: url, database: pool, logID: logID, signer: signer, clock: clock, durability: settings.durability,
-                               identity: settings.identity, logger: logger, onCheckpoint: onCheckpoint)
+                               identity: settings.identity, telemetry: settings.telemetry, logger: logger, onCheckpoint: onCheckpoint)
             let signed = try pool.read { db -> (Int64, Int64) in
                 if let row = try Row.fetchOne(db, sql: "SELECT entry_count, time_ms FROM checkpoints ORDER BY entry_count DESC LIMIT 1") {
                     return (row[0], row[1])
@@ -223,6 +244,9 @@ public final class AuditLog: Sendable {
 
     // MARK: Checkpoints
 
+    /// Whether this log holds the vault's signing key (it does unless opened for reading).
+    var canSign: Bool { signer != nil }
+
     /// Signs the log's current size and head hash, stores the checkpoint and returns it.
     /// - Throws: ``BuyerGuardError/Code/auditUnavailable`` without a signing key (a log opened for reading).
     @discardableResult
@@ -273,6 +297,18 @@ public final class AuditLog: Sendable {
     /// Entries in the log (the highest sequence number), read on the caller's thread.
     func headSequence() throws -> Int64 {
         try database.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM entries") ?? 0 }
+    }
+
+    /// Calls `observer` with every batch of entries this process commits to the log, in sequence
+    /// order, once they are durable and before the callers that wrote them go on (so before the
+    /// broker releases anything an entry records). For live alerts: a ``MisuseMonitor`` in the app.
+    ///
+    /// Only this process's appends arrive here; entries other processes write show as a gap in
+    /// the sequence numbers, which the observer can read from the log (``forEachEntry(matching:_:)``
+    /// with ``AuditFilter/afterSequence``). `observer` runs on the writer's path: keep it short and
+    /// hand slow work (a webhook) to a task of its own.
+    public func observeAppends(_ observer: @escaping @Sendable ([AuditEntry]) -> Void) {
+        observers.add(observer)
     }
 
     /// The public key that signs this log's checkpoints (hex), as the vault holds it.
@@ -413,16 +449,10 @@ struct AuditBatchWriter: Sendable {
                 draft.kind, draft.actor, draft.role, draft.purpose, draft.messageKind, draft.caseID, draft.orderID, draft.buyer,
                 asked, released, draft.decision.rawValue, draft.reason, draft.channel, draft.requestID, draft.orderStatus,
             ]
-            previous.withUnsafeBytes { hasher.begin(previous: $0) }
-            hasher.integer(sequence)
-            hasher.integer(time)
-            for text in texts { hasher.text(text) }
-            hasher.optionalInteger(draft.daysSincePurchase.map(Int64.init))
-            hasher.optionalInteger(draft.daysSinceDelivery.map(Int64.init))
-            hasher.text(draft.details)
             let identity = draft.identity ?? defaultIdentity
-            if let identity { hasher.optionalTrailingText(identity) }
-            let hash = hasher.finish()
+            let hash = hasher.entryHash(
+                previous: previous, sequence: sequence, timeMillis: time, texts: texts, daysSincePurchase: draft.daysSincePurchase,
+                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity)
             var values: [DirectBinding] = [.integer(sequence), .integer(time)]
             values += texts.map { DirectBinding($0) }
             values += [DirectBinding(draft.daysSincePurchase.map(Int64.init)), DirectBinding(draft.daysSinceDelivery.map(Int64.init)),
@@ -439,5 +469,19 @@ struct AuditBatchWriter: Sendable {
             previous = hash
         }
         return entries
+    }
+}
+
+/// The observers of ``AuditLog/observeAppends(_:)``.
+final class AppendObservers: Sendable {
+    private let observers = Mutex<[@Sendable ([AuditEntry]) -> Void]>([])
+
+    func add(_ observer: @escaping @Sendable ([AuditEntry]) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    func notify(_ entries: [AuditEntry]) {
+        let current = observers.withLock { $0 }
+        for observer in current { observer(entries) }
     }
 }

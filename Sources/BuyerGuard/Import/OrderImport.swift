@@ -1,4 +1,6 @@
 public import Foundation
+import Dispatch
+import Tracing
 
 /// Options for importing order files.
 public struct ImportOptions: Sendable {
@@ -99,6 +101,9 @@ extension Vault {
         }
         let format = try OrderFileSniffer.format(of: url)
         try AuditText.requirePrintable(options.actor, as: "actor")
+        let started = DispatchTime.now().uptimeNanoseconds
+        let span = auditLog.instruments.tracer.startAnySpan("buyerguard.import", ofKind: .internal)
+        defer { span.end() }
         let summary = try await journaled(.ordersImported, actor: options.actor, channel: .import,
                                           intentDetails: ["file": AuditText.escaped(url.lastPathComponent)]) {
             let summary: ImportFileSummary
@@ -117,6 +122,10 @@ extension Vault {
                 "orders-skipped": "\(summary.ordersSkipped)",
             ])
         }
+        auditLog.instruments.recordImport(format: summary.format, since: started)
+        span.attributes["buyerguard.format"] = summary.format
+        span.attributes["buyerguard.rows"] = summary.rowsRead
+        span.attributes["buyerguard.rows_rejected"] = summary.rowsRejected
         logger.info("imported order file", metadata: [
             "file": "\(url.lastPathComponent)", "format": "\(summary.format)", "rows": "\(summary.rowsRead)",
             "rejected": "\(summary.rowsRejected)", "orders-new": "\(summary.stored.ordersInserted)",

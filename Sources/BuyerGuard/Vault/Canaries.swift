@@ -36,6 +36,26 @@ extension Vault {
         return orders.map(\.id)
     }
 
+    /// Reads a canary list as `buyerguard canary add --out` writes it: one order id a line; blank
+    /// lines and `#` comments are skipped.
+    ///
+    /// - Throws: ``BuyerGuardError/Code/inputNotFound`` or ``BuyerGuardError/Code/malformedInput`` naming the line.
+    public static func readCanaryList(at url: URL) throws -> [OrderID] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw BuyerGuardError(.inputNotFound, "cannot read the canary list", location: url.path)
+        }
+        var ids: [OrderID] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let id = try? OrderID(trimmed) else {
+                throw BuyerGuardError(.malformedInput, "not an order id: the canary list holds one id a line", location: "\(url.path):\(number + 1)")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
     /// A decoy order as ``plantCanaries(count:actor:)`` makes them (not stored): made-up buyer,
     /// random marketplace-style id, shipped, bought two to six days before `now`.
     public static func decoyOrder(using generator: inout some RandomNumberGenerator, now: Date) throws -> MarketplaceOrder {

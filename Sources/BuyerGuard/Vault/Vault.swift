@@ -23,8 +23,11 @@ public struct VaultConfiguration: Sendable {
     /// audit entry this vault writes, unless a request names its own
     /// (``AccessRequest/identity``). The `buyerguard` CLI sets the OS user that runs it.
     public var identity: AuthenticatedIdentity?
+    /// Where metrics and spans go (``Telemetry``): the global swift-metrics and
+    /// swift-distributed-tracing systems unless set, which do nothing until the app bootstraps them.
+    public var telemetry = Telemetry()
 
-    /// The defaults: FULL durability, 10 s lock wait, no identity.
+    /// The defaults: FULL durability, 10 s lock wait, no identity, the global telemetry systems.
     public init() {}
 }
 
@@ -365,7 +368,7 @@ public final class Vault: Sendable {
         guard fd >= 0 else {
             throw BuyerGuardError(.io, "cannot create file: \(String(cString: strerror(errno)))", location: url.path)
         }
-        close(fd)
+        closeDescriptor(fd)
     }
 
     // MARK: Storing
@@ -473,6 +476,28 @@ public final class Vault: Sendable {
         }
     }
 
+    /// Closes the vault at the end of the app's life (a service lifecycle's shutdown): signs a
+    /// checkpoint of the audit log's head, so that its end is attested, writes both WALs back into
+    /// their files, and closes the connections. Call it once every access has returned; the vault
+    /// and its broker refuse work afterwards (``BuyerGuardError/Code/storage``).
+    ///
+    /// - Throws: what the checkpoint throws; the connections are closed even then.
+    public func close() async throws {
+        var failure: (any Error)?
+        do {
+            if auditLog.canSign { try await auditLog.checkpoint() }
+            try await checkpoint()
+            try await auditLog.database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch { failure = error }
+        do {
+            try database.pool.close()
+            try auditLog.database.pool.close()
+        } catch let error as DatabaseError {
+            failure = failure ?? database.mapped(error)
+        }
+        if let failure { throw failure }
+    }
+
     /// After a job that removed or re-encrypted data: a truncating checkpoint, so that with
     /// `secure_delete` the old ciphertext is gone from the WAL too. Best effort: the job and its
     /// event are done, and under steady traffic a truncating checkpoint can wait out the busy
@@ -537,3 +562,6 @@ extension DatabaseError {
         "SQLite error \(resultCode.rawValue): \(message ?? "unknown")"
     }
 }
+
+/// The C library's `close(2)` (inside `Vault`, `close` is ``Vault/close()``).
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
