@@ -1,9 +1,12 @@
 import Benchmark
 import BuyerGuard
 import Foundation
+import InMemoryTracing
+import MetricsTestKit
 
 /// The broker's cost, measured against reading the same fields with no broker and no audit:
-/// (a) the baseline, (b) the broker with synchronous=NORMAL and one caller, (c) the broker with
+/// (a) the baseline, (b) the broker with synchronous=NORMAL and one caller (and (b+) the same with
+/// metrics and tracing backends that keep everything: an upper bound on what a real exporter costs), (c) the broker with
 /// synchronous=FULL and 64 concurrent callers (throughput and p99 latency), and `audit verify`.
 let benchmarks: @Sendable () -> Void = {
     let accessesPerSecond = BenchmarkMetric.custom("accesses/s", polarity: .prefersLarger, useScalingFactor: false)
@@ -30,6 +33,23 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for iteration in benchmark.scaledIterations {
             blackHole(try await setup.access(iteration, actor: "label-printer"))
+        }
+    }
+
+    Benchmark(
+        "(b+) broker access, NORMAL, 1 caller, metrics + tracing backends",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxDuration: .seconds(5))
+    ) { benchmark in
+        let metrics = TestMetrics()
+        let tracer = InMemoryTracer()
+        let setup = try await BrokerSetup(orders: orderCount, durability: .normal, telemetry: Telemetry(metrics: metrics, tracer: tracer))
+        benchmark.startMeasurement()
+        for iteration in benchmark.scaledIterations {
+            blackHole(try await setup.access(iteration, actor: "label-printer"))
+            if iteration % 4096 == 4095 {  // what an exporter's flush would do; keeps memory flat
+                tracer.clearAll()
+                metrics.reset()
+            }
         }
     }
 
@@ -91,10 +111,11 @@ final class BrokerSetup: Sendable {
     let broker: AccessBroker
     let orderIDs: [OrderID]
 
-    init(orders: Int, durability: Durability) async throws {
+    init(orders: Int, durability: Durability, telemetry: Telemetry = Telemetry()) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-bench-\(UUID().uuidString)")
         var configuration = VaultConfiguration()
         configuration.durability = durability
+        configuration.telemetry = telemetry
         vault = try await Vault.create(at: folder.appendingPathComponent("vault"), keyProvider: try MasterKey.generate(), configuration: configuration)
         var ids: [OrderID] = []
         var batch: [MarketplaceOrder] = []

@@ -120,6 +120,26 @@ import Testing
         #expect(refused.status == 5 && refused.stderr.contains("another audit log"), "\(refused.stderr)")
     }
 
+    @Test func aCatchUpRunPostsItsAlertsToTheWebhook() throws {
+        let planted = try String(contentsOfFile: canaries, encoding: .utf8).split(separator: "\n").map(String.init)
+        let first = try cli.run(["audit", "watch", "--vault", vault, "--canaries", canaries, "--once"])
+        #expect(first.status == 0, "\(first.stderr)")  // learns the history, alerts on nothing
+        try read(planted[0], as: "mallory")
+        let listener = try OneRequestListener()
+        let run = try cli.run(["audit", "watch", "--vault", vault, "--canaries", canaries, "--once", "--webhook", "http://127.0.0.1:\(listener.port)/alerts"])
+        #expect(run.status == 8, "\(run.stderr)")
+        let request = listener.received()
+        #expect(request.hasPrefix("POST /alerts HTTP/1.1"), "\(request)")
+        #expect(request.lowercased().contains("content-type: application/json"))
+        #expect(request.contains(#""rule":"canary""#) && request.contains(#""actor":"mallory""#), "\(request)")
+        // A webhook that refuses is a warning; the alert still went to stdout.
+        let refusing = try OneRequestListener(status: "500 Internal Server Error")
+        try read(planted[1], as: "mallory")
+        let again = try cli.run(["audit", "watch", "--vault", vault, "--canaries", canaries, "--once", "--webhook", "http://127.0.0.1:\(refusing.port)/"])
+        #expect(again.status == 8 && again.stdout.contains(#""rule":"canary""#))
+        #expect(again.stderr.contains("the webhook did not take the alert (HTTP 500)"), "\(again.stderr)")
+    }
+
     @Test func badOptionsAreUsageErrors() throws {
         #expect(try cli.run(["audit", "watch", "--vault", vault, "--interval", "5"]).status == 64)
         #expect(try cli.run(["audit", "watch", "--vault", vault, "--webhook", "ftp://example.org/x"]).status == 64)
@@ -134,4 +154,67 @@ final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { stored = value }
     var value: Value { lock.withLock { stored } }
     func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
+}
+
+/// A loopback HTTP listener that answers every request with `status` and keeps the first one.
+final class OneRequestListener: @unchecked Sendable {
+    let port: UInt16
+    private let socketFD: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private let box = LockedBox<String>("")
+
+    init(status: String = "204 No Content") throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw CocoaError(.fileWriteUnknown) }
+        socketFD = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let box = self.box, done = self.done
+        Thread.detachNewThread {
+            var first = true
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                var data = Data()
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = read(client, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    data.append(contentsOf: buffer[0..<count])
+                    let text = String(decoding: data, as: UTF8.self)
+                    if let end = text.range(of: "\r\n\r\n") {
+                        let header = text[..<end.lowerBound].lowercased()
+                        let length = header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                        if text.utf8.count - text[..<end.upperBound].utf8.count >= length { break }
+                    }
+                }
+                let answer = "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                _ = answer.withCString { write(client, $0, strlen($0)) }
+                close(client)
+                if first {
+                    box.mutate { $0 = String(decoding: data, as: UTF8.self) }
+                    done.signal()
+                    first = false
+                }
+            }
+        }
+    }
+
+    deinit { close(socketFD) }
+
+    /// The first request, once it came (empty after 30 s without one).
+    func received() -> String {
+        _ = done.wait(timeout: .now() + 30)
+        return box.value
+    }
 }

@@ -97,10 +97,12 @@ public final class AccessBroker: Sendable {
     private func tracedRelease(_ request: AccessRequest) async throws -> RevealedContact {
         let span = vault.auditLog.instruments.tracer.startAnySpan("buyerguard.access", ofKind: .internal)
         defer { span.end() }
-        span.attributes["buyerguard.purpose"] = Instruments.purposeLabel(request.purpose.family)
-        if let kind = request.purpose.messageKind { span.attributes["buyerguard.message_kind"] = kind.rawValue }
-        span.attributes["buyerguard.fields_asked"] = request.askedFields.map(\.rawValue).sorted()
-        span.attributes["buyerguard.channel"] = request.channel.rawValue
+        if span.isRecording {  // with no tracer bootstrapped, nothing is built for it
+            span.attributes["buyerguard.purpose"] = Instruments.purposeLabel(request.purpose.family)
+            if let kind = request.purpose.messageKind { span.attributes["buyerguard.message_kind"] = kind.rawValue }
+            span.attributes["buyerguard.fields_asked"] = request.askedFields.map(\.rawValue).sorted()
+            span.attributes["buyerguard.channel"] = request.channel.rawValue
+        }
         do {
             return try await release(request, span: span)
         } catch {
@@ -113,6 +115,7 @@ public final class AccessBroker: Sendable {
     private func record(_ draft: AuditDraft, _ span: any Span) async throws {
         _ = try await vault.auditLog.append(draft)  // durable before anything is released
         vault.auditLog.instruments.countAccess(decision: draft.decision, purpose: draft.purpose ?? "", reason: draft.reason)
+        guard span.isRecording else { return }
         span.attributes["buyerguard.decision"] = draft.decision.rawValue
         span.attributes["buyerguard.reason"] = Instruments.reasonLabel(draft.reason)
         if draft.decision == .granted { span.attributes["buyerguard.fields_released"] = draft.fieldsReleased }
