@@ -230,7 +230,7 @@ public final class MisuseMonitor: Sendable {
 
     /// Alerts on the findings not reported before, saves the state, and returns them.
     private func deliver(_ found: [Finding]) -> [Finding] {
-        let fresh = inner.withLock { inner in found.filter { inner.reported.insert(ReportedKeys.key(of: $0)) } }
+        let fresh = inner.withLock { inner in found.filter { inner.reported.insert($0.fingerprint) } }
         if let alert {
             for finding in fresh where finding.severity >= minimumSeverity { alert(finding) }
         }
@@ -250,8 +250,8 @@ public final class MisuseMonitor: Sendable {
     }
 }
 
-/// The findings a monitor reported, by a key that is the same when the same entries give the same
-/// finding again (a replay): rule, actor, start and first entry. The newest 10,000 are kept.
+/// The findings a monitor reported, by ``Finding/fingerprint`` (the same when the same entries give
+/// the same finding again, as in a replay; the scan's state file keys them alike). The newest 10,000 are kept.
 struct ReportedKeys {
     private(set) var keys: [String] = []
     private var set = Set<String>()
@@ -260,10 +260,6 @@ struct ReportedKeys {
     init(_ keys: [String] = []) {
         self.keys = Array(keys.suffix(Self.limit))
         set = Set(self.keys)
-    }
-
-    static func key(of finding: Finding) -> String {
-        "\(finding.rule)|\(finding.actor)|\(Int64((finding.from.timeIntervalSince1970 * 1000).rounded()))|\(finding.evidence.sequences.first ?? 0)"
     }
 
     /// Adds `key`; `false` if it was there already.

@@ -489,11 +489,8 @@ public final class Vault: Sendable {
             try await checkpoint()
             try await auditLog.database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch { failure = error }
-        do {
-            try database.pool.close()
-            try auditLog.database.pool.close()
-        } catch let error as DatabaseError {
-            failure = failure ?? database.mapped(error)
+        for file in [database, auditLog.database] {  // each closed, whatever the other did
+            do { try file.pool.close() } catch let error as DatabaseError { failure = failure ?? file.mapped(error) }
         }
         if let failure { throw failure }
     }
