@@ -47,7 +47,8 @@ public struct AccessActivity: Sendable, Codable, Equatable {
     public struct ActorDay: Sendable, Codable, Equatable {
         /// The actor, as logged.
         public var actor: String
-        /// The day: whole days since 1970-01-01 in the rules' time zone (``DetectionRules/utcOffsetHours``).
+        /// The day: whole days since 1970-01-01 in the rules' time zone (``DetectionRules/timeZone``,
+        /// else ``DetectionRules/utcOffsetHours``).
         public var day: Int
         /// What the actor did that day.
         public var counts: Counts
@@ -104,5 +105,14 @@ public struct AccessActivity: Sendable, Codable, Equatable {
     /// The midnight that starts `day` in a time zone `utcOffsetHours` from UTC.
     public static func start(ofDay day: Int, utcOffsetHours: Int) -> Date {
         Date(timeIntervalSince1970: TimeInterval(day * 86_400 - utcOffsetHours * 3600))
+    }
+
+    /// The midnight that starts `day` in the rules' time zone (daylight saving time included).
+    public static func start(ofDay day: Int, rules: DetectionRules) -> Date {
+        let localMidnight = TimeInterval(day * 86_400)
+        // The offset at that midnight: found from the offset half a day later, then checked.
+        var offset = rules.utcOffsetSeconds(at: Date(timeIntervalSince1970: localMidnight + 43_200))
+        offset = rules.utcOffsetSeconds(at: Date(timeIntervalSince1970: localMidnight - TimeInterval(offset)))
+        return Date(timeIntervalSince1970: localMidnight - TimeInterval(offset))
     }
 }

@@ -110,8 +110,21 @@ public struct DetectionRules: Sendable, Equatable {
     // off-hours
     /// Business hours (local hours, start inclusive, end exclusive).
     public var businessHours: Range<Int> = 7..<21
-    /// The seller's offset from UTC, in hours (business hours are local).
+    /// The seller's offset from UTC, in hours (business hours are local), when no ``timeZone`` is set.
     public var utcOffsetHours = 0
+    /// The seller's time zone (`time-zone = "Europe/Rome"` in a rules file): days and business
+    /// hours follow its daylight saving time. When set, ``utcOffsetHours`` is not used.
+    public var timeZone: TimeZone?
+
+    /// The seller's offset from UTC at `date`, in seconds.
+    public func utcOffsetSeconds(at date: Date) -> Int {
+        timeZone?.secondsFromGMT(for: date) ?? utcOffsetHours * 3600
+    }
+
+    /// The time zone as a report names it: `Europe/Rome`, or `UTC+1` for a fixed offset.
+    public var timeZoneName: String {
+        timeZone?.identifier ?? (utcOffsetHours == 0 ? "UTC" : String(format: "UTC%+d", utcOffsetHours))
+    }
 
     // first-time
     /// The first days of the log only teach what is normal; first-time behaviour is reported after them.
@@ -203,6 +216,12 @@ extension DetectionRules {
                     let offset = try value.integer("\(name).\(key)", file: file)
                     guard (-12...14).contains(offset) else { throw BuyerGuardError(.malformedInput, "off-hours.utc-offset-hours must be between -12 and 14", location: file) }
                     utcOffsetHours = offset
+                case (.offHours, "time-zone"):
+                    let identifier = try value.string("\(name).\(key)", file: file)
+                    guard let zone = TimeZone(identifier: identifier) else {
+                        throw BuyerGuardError(.malformedInput, "off-hours.time-zone \"\(identifier)\" is not an IANA time zone name (for example Europe/Rome)", location: file)
+                    }
+                    timeZone = zone
                 case (.firstTime, "learning-days"): learningDays = try int()
                 default:
                     throw BuyerGuardError(.malformedInput, "unknown setting \(name).\(key) (see docs/detection.md)", location: file)

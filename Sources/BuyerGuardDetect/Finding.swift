@@ -74,12 +74,14 @@ extension Finding {
     }
 
     /// Log integrity first (nothing else can be trusted without it), then most severe first,
-    /// then oldest first, then by rule and actor.
+    /// then oldest first, then by rule, actor, first entry and sentence: a total order, so the
+    /// same log always gives the same report, byte for byte.
     public static func reportOrder(_ a: Finding, _ b: Finding) -> Bool {
         let integrity = DetectionRules.Rule.logIntegrity.rawValue
         if (a.rule == integrity) != (b.rule == integrity) { return a.rule == integrity }
         if a.severity != b.severity { return a.severity > b.severity }
         if a.from != b.from { return a.from < b.from }
-        return (a.rule, a.actor) < (b.rule, b.actor)
+        return (a.rule, a.actor, a.evidence.sequences.first ?? 0, a.explanation)
+            < (b.rule, b.actor, b.evidence.sequences.first ?? 0, b.explanation)
     }
 }

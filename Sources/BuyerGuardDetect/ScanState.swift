@@ -30,7 +30,7 @@ struct ScanState {
     private var firstMillis: Int64?
     private var canaries: Set<Int32>
     private let learningMillis: Int64
-    private let offsetSeconds: Int
+    private var localTime: LocalTime
 
     // Symbols compared on every event.
     private let access, messageSent, granted, shipping, messaging, support: Int32
@@ -61,7 +61,7 @@ struct ScanState {
         retentionEnded = s("retention-ended"); purged = s("purged"); shippingWindowClosed = s("shipping-window-closed")
         canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
         learningMillis = Int64(rules.learningDays) * 86_400_000
-        offsetSeconds = rules.utcOffsetHours * 3600
+        localTime = LocalTime(rules: rules)
         bulkThreshold = rules.bulkDistinctBuyers
         maintenanceKinds = Set(AccessActivity.maintenanceKinds.map { symbols.intern($0.rawValue) })
     }
@@ -92,8 +92,10 @@ struct ScanState {
         entries += 1
         if firstMillis == nil { firstMillis = event.timeMillis }
 
-        // Local day and hour by arithmetic: a calendar per entry was a large share of a scan.
-        let seconds = Int(event.timeMillis >= 0 ? event.timeMillis / 1000 : (event.timeMillis - 999) / 1000) + offsetSeconds
+        // Local day and hour by arithmetic: a calendar per entry was a large share of a scan. The
+        // offset is looked up again only when a daylight-saving change is passed.
+        let seconds = Int(event.timeMillis >= 0 ? event.timeMillis / 1000 : (event.timeMillis - 999) / 1000)
+            + localTime.offsetSeconds(atMillis: event.timeMillis)
         let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let hour = (seconds - day * 86_400) / 3600
         if day != currentDay {
@@ -145,7 +147,7 @@ struct ScanState {
         firstTime(event, slot: slot, released: released)
 
         if event.decision == .denied {
-            denied(event, slot: slot)
+            denied(event, slot: slot, hour: hour)
             return
         }
         guard event.decision == .granted, event.buyer >= 0 else { return }
@@ -175,7 +177,12 @@ struct ScanState {
         return actors.count - 1
     }
 
-    private mutating func denied(_ event: AuditEvent, slot: Int) {
+    private mutating func denied(_ event: AuditEvent, slot: Int, hour: Int) {
+        // Asking at night is night work too, whether or not the broker said yes.
+        if !rules.businessHours.contains(hour) {
+            actors[slot].dayOffHours.add(event)
+            actors[slot].dayOffHoursRefused += 1
+        }
         if event.reason == prohibited || event.reason == unrecognized {
             actors[slot].dayDenied[event.purpose, default: Tally()].add(event)
         } else if event.reason == retentionEnded || event.reason == purged {
@@ -196,16 +203,23 @@ struct ScanState {
     }
 
     private mutating func read(_ event: AuditEvent, slot: Int, hour: Int, released: UInt32) {
-        // Bulk reads: distinct buyers in a sliding window.
+        // Bulk reads: distinct buyers in a sliding window. A burst goes on while the window stays
+        // over the threshold with no gap longer than the window; its finding covers all of it.
         actors[slot].reads.add(event, key: event.buyer)
         let window = actors[slot].reads
-        if rules.isEnabled(.bulkRead), window.distinctKeys >= bulkThreshold,
-           Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
-            let name = symbols[event.actor]
-            findings.append(Finding(
-                rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
-                from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
-                explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)), more than day-to-day work needs."))
+        if rules.isEnabled(.bulkRead) {
+            let windowMillis = Int64(rules.bulkWindow * 1000)
+            if actors[slot].bulkBurst != nil, event.timeMillis - actors[slot].bulkReported > windowMillis { closeBurst(slot) }
+            actors[slot].bulkBurst?.add(event, inWindow: window.distinctKeys)
+            if window.distinctKeys >= bulkThreshold,
+               Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
+                let name = symbols[event.actor]
+                actors[slot].bulkBurst = BulkBurst(finding: findings.count, window: window)
+                findings.append(Finding(
+                    rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
+                    from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
+                    explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)), more than day-to-day work needs."))
+            }
         }
         walk(event, slot: slot)
 
@@ -238,7 +252,7 @@ struct ScanState {
                 actors[slot].dayCounts.unexplained += 1
             }
         } else if event.purpose == support, event.caseID >= 0 {
-            cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, limit: rules.caseMaxBuyers + 1)
+            cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
         }
 
         // Near or past the retention end.
@@ -252,6 +266,21 @@ struct ScanState {
         }
 
         if !rules.businessHours.contains(hour) { actors[slot].dayOffHours.add(event) }
+    }
+
+    /// Rewrites a bulk-read finding to cover its whole burst, once the burst is over (or the scan
+    /// ends): an export of 857 buyers in 15 minutes is one finding that says so, not "25 buyers
+    /// within 5 minutes". A live monitor has already reported the finding as it began.
+    private mutating func closeBurst(_ slot: Int) {
+        guard let burst = actors[slot].bulkBurst else { return }
+        actors[slot].bulkBurst = nil
+        guard burst.grew else { return }
+        let name = symbols[actors[slot].name]
+        let span = Double(burst.tally.to - burst.tally.from) / 1000
+        findings[burst.finding].to = Self.date(burst.tally.to)
+        findings[burst.finding].evidence = burst.tally.evidence(symbols)
+        findings[burst.finding].explanation = "\(name) read \(burst.buyers.count) different buyers in \(Self.minutes(max(span, 1))) "
+            + "(up to \(burst.peak) within any \(Self.minutes(rules.bulkWindow))), more than day-to-day work needs."
     }
 
     /// Reads that walk the order list: distinct orders in increasing order-id order.
@@ -326,6 +355,17 @@ struct ScanState {
         return last == .min || time - last > Int64(window * 1000)
     }
 
+    /// "1 message", "3 messages".
+    static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+        number == 1 ? "1 \(noun)" : "\(number) \(plural ?? noun + "s")"
+    }
+
+    /// "2 orders", and "2 orders (5 entries)" when some order was read more than once.
+    static func orders(_ tally: Tally) -> String {
+        let orders = count(tally.distinctOrders, "order")
+        return tally.count == tally.distinctOrders ? orders : "\(orders) (\(count(tally.count, "entry", plural: "entries")))"
+    }
+
     static func minutes(_ seconds: TimeInterval) -> String {
         seconds < 120 ? "\(Int(seconds)) seconds" : "\(Int(seconds / 60)) minutes"
     }
@@ -340,7 +380,7 @@ struct ScanState {
         let state = actors[slot]
         let name = symbols[state.name]
 
-        for (purpose, tally) in state.dayDenied.sorted(by: { $0.value.from < $1.value.from }) where rules.isEnabled(.deniedPurpose) {
+        for (purpose, tally) in state.dayDenied.sorted(by: { Tally.precedes($0.value, $1.value) }) where rules.isEnabled(.deniedPurpose) {
             let purposeName = purpose >= 0 ? symbols[purpose] : "an unnamed purpose"
             let times = tally.count == 1 ? "" : " \(tally.count) times"
             add(.deniedPurpose, rules.severePurposes.contains(purposeName) ? .high : .medium, name, tally,
@@ -350,26 +390,30 @@ struct ScanState {
         if rules.isEnabled(.emailHarvesting), emails.count >= rules.harvestMinimumEmails,
            Double(state.dayMessages) < Double(emails.count) * rules.harvestMessageRatio {
             add(.emailHarvesting, .high, name, emails,
-                "\(name) read \(emails.count) buyer emails in a day but sent \(state.dayMessages) messages: emails collected, not used for orders.")
+                "\(name) read \(emails.count) buyer emails in a day but sent \(Self.count(state.dayMessages, "message")): emails collected, not used for orders.")
         }
         if rules.isEnabled(.unexplainedAccess), state.dayUnexplained.count > 0 {
             let tally = state.dayUnexplained
             add(.unexplainedAccess, tally.count >= rules.unexplainedMediumCount ? .medium : .low, name, tally,
-                "\(name) read or asked for \(tally.count) orders whose state does not call for it (shipping data long after delivery, messages no order event asked for).")
+                "\(name) read or asked for \(Self.orders(tally)) whose state does not call for it (shipping data long after delivery, messages no order event asked for).")
         }
         if rules.isEnabled(.staleData) {
             if state.dayStalePast.count > 0 {
                 add(.staleData, .medium, name, state.dayStalePast,
-                    "\(name) read or asked for \(state.dayStalePast.count) orders past their retention end, data that should no longer be used.")
+                    "\(name) read or asked for \(Self.orders(state.dayStalePast)) past their retention end, data that should no longer be used.")
             }
             if state.dayStaleNear.count > 0 {
                 add(.staleData, .low, name, state.dayStaleNear,
-                    "\(name) read \(state.dayStaleNear.count) orders within \(rules.staleWithinDays) days of their retention end.")
+                    "\(name) read \(Self.orders(state.dayStaleNear)) within \(rules.staleWithinDays) days of their retention end.")
             }
         }
         if rules.isEnabled(.offHours), state.dayOffHours.count > 0 {
+            let refused = state.dayOffHoursRefused
+            let what = refused == 0 ? "read buyer data \(Self.count(state.dayOffHours.count, "time"))"
+                : refused == state.dayOffHours.count ? "asked for buyer data \(Self.count(refused, "time")), refused each time,"
+                : "read or asked for buyer data \(Self.count(state.dayOffHours.count, "time")) (\(refused) refused)"
             add(.offHours, .low, name, state.dayOffHours,
-                "\(name) read buyer data \(state.dayOffHours.count) times outside business hours (\(rules.businessHours.lowerBound):00-\(rules.businessHours.upperBound):00).")
+                "\(name) \(what) outside business hours (\(rules.businessHours.lowerBound):00-\(rules.businessHours.upperBound):00).")
         }
         actors[slot].history.append(DaySummary(
             day: state.day, buyers: state.dayBuyers.count, touched: state.dayTouched.count, role: state.role,
@@ -397,6 +441,7 @@ struct ScanState {
         var copy = self
         if copy.currentDay != .min { copy.dayOrders[copy.currentDay] = copy.currentDayOrders.count }
         for slot in copy.actors.indices where copy.actors[slot].day != .min { copy.closeDay(slot, next: .min) }
+        for slot in copy.actors.indices { copy.closeBurst(slot) }
         copy.hourlySweeps()
         copy.baselines()
         copy.supportCases()
@@ -492,16 +537,21 @@ struct ScanState {
     private mutating func supportCases() {
         guard rules.isEnabled(.unexplainedAccess) else { return }
         var singleUse: [String: (slot: Int, tally: Tally)] = [:]
-        for (caseID, supportCase) in cases.sorted(by: { $0.value.reads.from < $1.value.reads.from }) {
-            let name = symbols[actors[supportCase.actor].name]
+        for (caseID, supportCase) in cases.sorted(by: { Tally.precedes($0.value.reads, $1.value.reads) }) {
             if supportCase.buyers.count > rules.caseMaxBuyers {
+                // Named after whoever did most of the reads; the others are in the sentence.
+                let readers = supportCase.readers.enumerated()
+                    .sorted { ($0.element.reads, -$0.offset) > ($1.element.reads, -$1.offset) }.map(\.element)
+                let name = symbols[actors[readers[0].slot].name]
+                let by = readers.count == 1 ? "by \(name)"
+                    : "by " + readers.map { "\(symbols[actors[$0.slot].name]) (\(Self.count($0.reads, "read")))" }.joined(separator: ", ")
                 add(.unexplainedAccess, .medium, name, supportCase.reads,
-                    "Support case \(symbols[caseID]) was used to read more than \(rules.caseMaxBuyers) different buyers; a case concerns one buyer.")
+                    "Support case \(symbols[caseID]) was used \(by) to read more than \(rules.caseMaxBuyers) different buyers; a case concerns one buyer.")
             } else if supportCase.reads.count == 1, !answered.contains(Int64(supportCase.actor) << 32 | Int64(supportCase.firstOrder)) {
                 singleUse["\(supportCase.actor)|\(supportCase.day)", default: (supportCase.actor, Tally())].tally.merge(supportCase.reads)
             }
         }
-        for (_, value) in singleUse.sorted(by: { $0.value.tally.from < $1.value.tally.from }) where value.tally.count >= rules.singleUseCasesPerDay {
+        for (_, value) in singleUse.sorted(by: { Tally.precedes($0.value.tally, $1.value.tally) }) where value.tally.count >= rules.singleUseCasesPerDay {
             let name = symbols[actors[value.slot].name]
             add(.unexplainedAccess, .medium, name, value.tally,
                 "\(name) read \(value.tally.count) buyers in a day under support case ids used once and never answered: cases that may not exist.")
@@ -520,6 +570,8 @@ struct ActorState {
     var reads: SlidingWindow
     var probingReported = Int64.min
     var bulkReported = Int64.min
+    /// The bulk-read burst being reported, until a gap longer than the window ends it.
+    var bulkBurst: BulkBurst?
     var lastOrder: Int32 = -1
     var run = Tally()
     var runReported = false
@@ -531,10 +583,12 @@ struct ActorState {
     var dayEmails = Tally()
     var dayMessages = 0
     var dayDenied: [Int32: Tally] = [:]
-    var dayUnexplained = Tally()
-    var dayStaleNear = Tally()
-    var dayStalePast = Tally()
+    var dayUnexplained = Tally(countingOrders: true)
+    var dayStaleNear = Tally(countingOrders: true)
+    var dayStalePast = Tally(countingOrders: true)
     var dayOffHours = Tally()
+    /// Of ``dayOffHours``, the requests the broker refused.
+    var dayOffHoursRefused = 0
     var hour = Int.min
     var hourBuyers = Set<Int32>()
     var hourReads = Tally()
@@ -563,12 +617,37 @@ struct ActorState {
         dayEmails = Tally()
         dayMessages = 0
         dayDenied.removeAll()
-        dayUnexplained = Tally()
-        dayStaleNear = Tally()
-        dayStalePast = Tally()
+        dayUnexplained = Tally(countingOrders: true)
+        dayStaleNear = Tally(countingOrders: true)
+        dayStalePast = Tally(countingOrders: true)
         dayOffHours = Tally()
+        dayOffHoursRefused = 0
         busiestHour = Tally()
         dayCounts = AccessActivity.Counts()
+    }
+}
+
+/// The seller's offset from UTC at a moment, cached until the time zone's next transition.
+struct LocalTime {
+    private let zone: TimeZone?
+    private let fixed: Int
+    private var offset = 0
+    private var validFrom = Int64.max
+    private var validUntil = Int64.min
+
+    init(rules: DetectionRules) {
+        zone = rules.timeZone
+        fixed = rules.utcOffsetHours * 3600
+    }
+
+    mutating func offsetSeconds(atMillis millis: Int64) -> Int {
+        guard let zone else { return fixed }
+        if millis >= validFrom, millis < validUntil { return offset }
+        let date = Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+        offset = zone.secondsFromGMT(for: date)
+        validFrom = millis
+        validUntil = zone.nextDaylightSavingTimeTransition(after: date).map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? .max
+        return offset
     }
 }
 
@@ -583,23 +662,51 @@ struct DaySummary {
     var busiestHour: Tally
 }
 
+/// One actor's bulk-read burst: its finding, and everything read since the window began.
+struct BulkBurst {
+    let finding: Int
+    var buyers: Set<Int32>
+    var tally: Tally
+    /// The most distinct buyers the window held at once.
+    var peak: Int
+    private(set) var grew = false
+
+    init(finding: Int, window: SlidingWindow) {
+        self.finding = finding
+        buyers = window.distinctKeySet
+        tally = window.tally
+        peak = window.distinctKeys
+    }
+
+    mutating func add(_ event: AuditEvent, inWindow distinct: Int) {
+        grew = true
+        buyers.insert(event.buyer)
+        tally.add(event)
+        peak = max(peak, distinct)
+    }
+}
+
 /// The reads under one support case id.
 struct SupportCase {
+    /// The first reader (of a case read once, the only one).
     let actor: Int
     let day: Int
     var buyers: [Int32] = []
     var reads = Tally()
     var firstOrder: Int32 = -1
+    /// Who read under the case, in order of first read, and how often.
+    var readers: [(slot: Int, reads: Int)] = []
 
     init(actor: Int, day: Int) {
         self.actor = actor
         self.day = day
     }
 
-    mutating func add(_ event: AuditEvent, limit: Int) {
+    mutating func add(_ event: AuditEvent, by slot: Int, limit: Int) {
         if reads.count == 0 { firstOrder = event.order }
         reads.add(event)
         if buyers.count < limit, !buyers.contains(event.buyer) { buyers.append(event.buyer) }
+        if let index = readers.firstIndex(where: { $0.slot == slot }) { readers[index].reads += 1 } else { readers.append((slot, 1)) }
     }
 }
 
@@ -610,21 +717,43 @@ struct Tally {
     var to = Int64.min
     var sequences: [Int64] = []
     var orders: [Int32] = []
+    /// Every distinct order, for the rules whose sentence says "N orders" (`nil`: not counted).
+    private var orderSet: Set<Int32>?
+
+    init(countingOrders: Bool = false) {
+        if countingOrders { orderSet = [] }
+    }
+
+    /// Oldest first, then by first entry: an order of tallies that does not depend on where they
+    /// were kept (dictionaries iterate in a different order on each run).
+    static func precedes(_ a: Tally, _ b: Tally) -> Bool {
+        (a.from, a.sequences.first ?? .max) < (b.from, b.sequences.first ?? .max)
+    }
+
+    /// Distinct orders among the entries (all of them when counted, else at most 50).
+    var distinctOrders: Int { orderSet?.count ?? orders.count }
 
     mutating func add(_ event: AuditEvent) {
         count += 1
         from = min(from, event.timeMillis)
         to = max(to, event.timeMillis)
         if sequences.count < 50 { sequences.append(event.sequence) }
-        if event.order >= 0, orders.count < 50, !orders.contains(event.order) { orders.append(event.order) }
+        if event.order >= 0 {
+            if orders.count < 50, !orders.contains(event.order) { orders.append(event.order) }
+            orderSet?.insert(event.order)
+        }
     }
 
+    /// Adds another tally's entries; the evidence keeps the lowest sequences and orders of both,
+    /// so the result does not depend on the order of merging.
     mutating func merge(_ other: Tally) {
         count += other.count
         from = min(from, other.from)
         to = max(to, other.to)
-        sequences = Array((sequences + other.sequences).prefix(50))
-        for order in other.orders where orders.count < 50 && !orders.contains(order) { orders.append(order) }
+        sequences = Array((sequences + other.sequences).sorted().prefix(50))
+        for order in other.orders where !orders.contains(order) { orders.append(order) }
+        orders = Array(orders.sorted().prefix(50))
+        if let theirs = other.orderSet { orderSet = (orderSet ?? Set(orders)).union(theirs) }
     }
 
     func evidence(_ symbols: AuditSymbolTable) -> Evidence {
@@ -661,6 +790,22 @@ struct SlidingWindow {
         }
         times.append(event.timeMillis); keys.append(key); sequences.append(event.sequence); orders.append(event.order)
         keyCounts[key, default: 0] += 1
+    }
+
+    /// The distinct keys (buyers) in the window.
+    var distinctKeySet: Set<Int32> { Set(keyCounts.keys) }
+
+    /// The window's entries as a tally (its first 50 sequences and orders).
+    var tally: Tally {
+        var tally = Tally()
+        for index in head..<times.count {
+            tally.count += 1
+            tally.from = min(tally.from, times[index])
+            tally.to = max(tally.to, times[index])
+            if tally.sequences.count < 50 { tally.sequences.append(sequences[index]) }
+            if orders[index] >= 0, tally.orders.count < 50, !tally.orders.contains(orders[index]) { tally.orders.append(orders[index]) }
+        }
+        return tally
     }
 
     /// The first 50 entries in the window, their count and their orders.

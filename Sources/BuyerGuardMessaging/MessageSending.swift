@@ -59,6 +59,7 @@ extension AccessBroker {
     ///
     /// - Parameter identity: who the app authenticated as `actor` (see ``AccessRequest/identity``),
     ///   logged in all three entries; `nil` takes the vault's.
+    nonisolated(nonsending)
     public func send(
         _ message: OutgoingMessage, order: OrderID, actor: String, via transport: some MessageTransport,
         checker: MessageChecker = MessageChecker(), identity: AuthenticatedIdentity? = nil

@@ -34,8 +34,11 @@ public struct AuditReport: Sendable, Codable {
         public var canaries: Int
         /// Rules switched off by the rules file.
         public var rulesDisabled: [String]
-        /// The rules' time zone, hours from UTC: days in ``AccessActivity`` are counted in it.
+        /// The rules' fixed offset from UTC in hours, used when no ``timeZone`` is named.
         public var utcOffsetHours: Int
+        /// The time zone days and hours in ``AccessActivity`` are counted in: an IANA name
+        /// (`Europe/Rome`) or a fixed offset (`UTC+1`).
+        public var timeZone: String?
         /// When the report was made.
         public var generatedAt: Date
     }
@@ -137,7 +140,7 @@ public struct AuditReport: Sendable, Codable {
                 vaultID: vault?.vaultID, logID: log.logID, entriesInLog: try await log.count(), entriesCovered: scan.entriesScanned,
                 firstEntry: scan.period?.lowerBound, lastEntry: scan.period?.upperBound, actor: filter.actor, from: filter.from, to: filter.to,
                 canaries: scanner.rules.canaryOrders.count, rulesDisabled: scanner.rules.disabled.map(\.rawValue).sorted(),
-                utcOffsetHours: scanner.rules.utcOffsetHours, generatedAt: now),
+                utcOffsetHours: scanner.rules.utcOffsetHours, timeZone: scanner.rules.timeZoneName, generatedAt: now),
             integrity: Integrity(
                 verification: scan.verification, newestCheckpointEntries: newest?.entryCount, newestCheckpointTime: newest?.time,
                 exportedCheckpoint: checkpoint.map {

@@ -123,7 +123,7 @@ public struct AuditReportPage: Sendable {
         }
         rows.append((l(.canariesWatched), l.number(c.canaries)))
         rows.append((l(.rulesOff), c.rulesDisabled.isEmpty ? l(.none) : c.rulesDisabled.joined(separator: ", ")))
-        rows.append((l(.timeZone), String(format: "%+d", c.utcOffsetHours)))
+        rows.append((l(.timeZone), c.timeZone ?? String(format: "UTC%+d", c.utcOffsetHours)))
         page.keyValues(rows)
         page.raw("</section>\n")
     }

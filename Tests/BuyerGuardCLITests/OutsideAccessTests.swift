@@ -11,7 +11,7 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Compiles `source` to SIL (so the ownership and isolation checks run, not only type checking); returns the compiler's status and output.
-    static func typecheck(_ source: String) throws -> (status: Int32, output: String) {
+    static func typecheck(_ source: String, asLibrary: Bool = false) throws -> (status: Int32, output: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("buyerguard-probe-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -24,7 +24,7 @@ import Testing
             "-Xcc", "-fmodule-map-file=" + root.appendingPathComponent("Sources/CSodium/module.modulemap").path,
             "-Xcc", "-fmodule-map-file=" + scratch.appendingPathComponent("checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap").path,
             file.path,
-        ]
+        ] + (asLibrary ? ["-parse-as-library"] : [])
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -41,6 +41,39 @@ import Testing
                 try await AccessBroker(vault: vault).withAccess(AccessRequest(actor: "a", purpose: .shipping, orderID: order)) { $0.fields.count }
             }
             """)
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// The README's "In your app" example, as an app writes it: in an `@main` async entry point,
+    /// which is main-actor code. Taken from the README itself, so the README stays compiled.
+    @Test func theReadmeExampleCompilesFromMainActorCode() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try #require(readme.components(separatedBy: "## In your app\n\n```swift\n").dropFirst().first?
+            .components(separatedBy: "```").first)
+        let body = example.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("import ") }.map { "        " + $0 }.joined(separator: "\n")
+        let result = try Self.typecheck("""
+            import BuyerGuard
+            import BuyerGuardMessaging
+            import Foundation
+            import Logging
+            struct ShippingLabel { var name: String?; var street: String? }
+            struct Address { var name = "Giulia Bianchi"; var line1 = "Via Roma 1" }
+            struct ShopOrder { var buyerEmail = "b@marketplace.amazon.it"; var shipTo = Address() }
+            struct Mailer: MessageTransport { func deliver(to: String, subject: String, body: String, order: OrderID) async throws {} }
+            @main struct App {
+                static func main() async throws {
+                    let logger = Logger(label: "shop")
+                    let order = ShopOrder()
+                    let (reportURL, policyURL) = (URL(fileURLWithPath: "r.txt"), URL(fileURLWithPath: "p.toml"))
+                    let orderID = try OrderID("402-1234567-1234567")
+            \(body)
+                    _ = (summary, label)
+                    try await broker.send(OutgoingMessage(purpose: .order(.orderCompletion), subject: "s", body: "b"),
+                                          order: orderID, actor: "mailer", via: Mailer())
+                }
+            }
+            """, asLibrary: true)
         #expect(result.status == 0, "\(result.output)")
     }
 

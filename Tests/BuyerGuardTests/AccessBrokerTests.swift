@@ -111,6 +111,8 @@ struct BrokerFixture {
         #expect(entry.fieldsReleased.isEmpty)
         #expect(["purpose-prohibited", "purpose-unrecognized", "case-id-required"].contains(entry.reason ?? ""))
         #expect(entry.actor == "anna" && entry.requestID == "req-1" && entry.orderID == BrokerFixture.orderA.rawValue)
+        // The reason is a typed value on the error, the very code the entry records.
+        #expect(error?.denialReason?.rawValue == entry.reason)
     }
 
     @Test func orderOfAnotherBuyerIsDenied() async throws {

@@ -65,6 +65,39 @@ extension MisuseScannerTests {
         #expect(try rule("unexplained-access", answered).isEmpty)
     }
 
+    @Test func unexplainedReadsAreCountedInOrdersNotEntries() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        for order in orders { try await fixture.vault.record(.delivered(at: fixture.clock.now), for: order, actor: "carrier") }
+        fixture.clock.advance(days: 3)
+        for _ in 0..<3 { await read(fixture, orders[0], actor: "anna") }  // one order, three times
+        let once = try #require(try rule("unexplained-access", fixture).first)
+        #expect(once.explanation.contains("1 order (3 entries)") && once.evidence.count == 3, "\(once.explanation)")
+        await read(fixture, orders[1], actor: "anna")
+        let twice = try #require(try rule("unexplained-access", fixture).first)
+        #expect(twice.explanation.contains("2 orders (4 entries)"), "\(twice.explanation)")
+    }
+
+    @Test func evidenceIsInLogOrderWhateverTheTiesInTime() async throws {
+        // Eight one-off cases read in the same millisecond: the rule gathers them from a
+        // dictionary, whose order changes from one process to the next; the evidence must not.
+        let (fixture, orders) = try await Self.fixture(buyers: 8)
+        for (index, order) in orders.enumerated() {
+            await read(fixture, order, actor: "anna", purpose: .customerSupport(caseID: "C-\(index)"), every: 0)
+        }
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.evidence.count == 8 && found.evidence.sequences == found.evidence.sequences.sorted(), "\(found.evidence.sequences)")
+        #expect(found.evidence.orders == found.evidence.orders.sorted())
+    }
+
+    @Test func aCaseFindingNamesWhoDidTheReads() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 4)
+        await read(fixture, orders[0], actor: "anna", purpose: .customerSupport(caseID: "C-9"))  // anna opened it
+        for order in orders.dropFirst() { await read(fixture, order, actor: "bruno", purpose: .customerSupport(caseID: "C-9")) }
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.actor == "bruno", "the reads were bruno's: \(found.actor)")
+        #expect(found.explanation.contains("bruno (3 reads), anna (1 read)"), "\(found.explanation)")
+    }
+
     // MARK: stale-data
 
     @Test func readsNearOrPastRetentionAreStale() async throws {
@@ -212,6 +245,24 @@ extension MisuseScannerTests {
         #expect(sweep(big, "sweeper", day: 3, at: 2, buyers: 80).map(\.rule) == ["bulk-read"])
     }
 
+    @Test func aBulkReadFindingCoversTheWholeBurst() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 80)
+        var rules = DetectionRules()
+        rules.sequentialRun = 1000
+        for order in orders { await read(fixture, order, actor: "exporter", every: 4) }  // 80 buyers in 5 min 20 s
+        let found = try rule("bulk-read", fixture, rules)
+        #expect(found.count == 1)
+        let burst = try #require(found.first)
+        #expect(burst.evidence.count == 80, "every read of the burst, not only the first 25: \(burst.evidence.count)")
+        #expect(burst.explanation.contains("80 different buyers in 5 minutes"), "\(burst.explanation)")
+        #expect(burst.to.timeIntervalSince(burst.from) >= 316)
+        // A burst that stops at the threshold keeps the sentence it had.
+        let (short, shortOrders) = try await Self.fixture(buyers: 25)
+        for order in shortOrders { await read(short, order, actor: "exporter", every: 4) }
+        let at = try #require(try rule("bulk-read", short, rules).first)
+        #expect(at.explanation.contains("25 different buyers within 5 minutes") && at.evidence.count == 25, "\(at.explanation)")
+    }
+
     // MARK: first-time
 
     @Test func newActorsChannelsAndFieldsAfterTheLearningDays() async throws {
@@ -240,6 +291,41 @@ extension MisuseScannerTests {
         var rome = DetectionRules()
         rome.utcOffsetHours = 1
         #expect(try rule("off-hours", fixture, rome).isEmpty)  // 07:30 in Rome
+    }
+
+    @Test func refusedRequestsAtNightAreOffHoursToo() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 2)
+        fixture.clock.advance(by: 13 * 3600)  // 23:00 UTC
+        for order in orders { await read(fixture, order, actor: "night-owl", purpose: .prohibited(.marketing)) }
+        let found = try #require(try rule("off-hours", fixture).first)
+        #expect(found.evidence.count == 2 && found.explanation.contains("refused"), "\(found.explanation)")
+    }
+
+    @Test func businessHoursFollowDaylightSavingTimeInANamedTimeZone() async throws {
+        let fixture = try await BrokerFixture.make()
+        fixture.clock.set(Date(timeIntervalSince1970: 1_806_062_400))  // Friday 26 March 2027, 12:00 UTC
+        let orders = try await Self.storeOrders(fixture, count: 2)
+        fixture.clock.set(Date(timeIntervalSince1970: 1_806_125_400))  // Saturday 05:30 UTC: 06:30 in Rome (CET)
+        await read(fixture, orders[0], actor: "anna", every: 0)
+        fixture.clock.set(Date(timeIntervalSince1970: 1_806_298_200))  // Monday 05:30 UTC: 07:30 in Rome (CEST since Sunday)
+        await read(fixture, orders[1], actor: "anna", every: 0)
+        var fixed = DetectionRules()
+        fixed.utcOffsetHours = 1
+        #expect(try rule("off-hours", fixture, fixed).count == 2)  // a whole-hour offset misses the change
+        var rome = DetectionRules()
+        rome.timeZone = TimeZone(identifier: "Europe/Rome")
+        let found = try rule("off-hours", fixture, rome)
+        #expect(found.count == 1 && found.first?.from == Date(timeIntervalSince1970: 1_806_125_400))
+        // Days start at local midnight: 22:00 UTC in summer, 23:00 UTC in winter.
+        #expect(AccessActivity.start(ofDay: 21_000, rules: rome) == Date(timeIntervalSince1970: 1_814_392_800))
+        #expect(AccessActivity.start(ofDay: 20_759, rules: rome) == Date(timeIntervalSince1970: 1_793_577_600 - 3600))
+        #expect(rome.timeZoneName == "Europe/Rome" && fixed.timeZoneName == "UTC+1")
+    }
+
+    @Test func aRulesFileNamesItsTimeZone() throws {
+        let rules = try DetectionRules(toml: "[off-hours]\ntime-zone = \"Europe/Rome\"\n", file: "rules.toml")
+        #expect(rules.timeZone?.identifier == "Europe/Rome")
+        #expect(throws: BuyerGuardError.self) { try DetectionRules(toml: "[off-hours]\ntime-zone = \"Europe/Roma\"\n", file: "rules.toml") }
     }
 
     // MARK: log-integrity

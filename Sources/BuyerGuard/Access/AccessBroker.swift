@@ -77,15 +77,20 @@ public final class AccessBroker: Sendable {
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
     ///
-    /// - Throws: ``BuyerGuardError/Code/accessDenied`` (the message carries the reason code),
+    /// - Throws: ``BuyerGuardError/Code/accessDenied`` (``BuyerGuardError/denialReason`` is the reason code),
     ///   ``BuyerGuardError/Code/auditUnavailable``, or ``BuyerGuardError/Code/corruptCiphertext``.
     ///   In every case the audit log has an entry, or the request failed because it could not get one.
+    ///
+    /// It runs in the caller's isolation (`nonisolated(nonsending)`): from main-actor code, or an
+    /// actor's, the closure is neither sent to another executor nor required to be `Sendable`.
+    nonisolated(nonsending)
     public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) throws -> R) async throws -> R {
         let contact = try await tracedRelease(request)
         return try body(contact)  // `contact` ends here: its bytes are zeroed
     }
 
     /// ``withAccess(_:_:)`` for work that must await, such as handing an address to a mail transport.
+    nonisolated(nonsending)
     public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) async throws -> R) async throws -> R {
         let contact = try await tracedRelease(request)
         return try await body(contact)  // `contact` ends here: its bytes are zeroed
@@ -94,6 +99,7 @@ public final class AccessBroker: Sendable {
     /// ``release(_:span:)`` inside a `buyerguard.access` span. The span carries the request's shape
     /// (purpose, field names, decision), never a value, an order, an actor or a buyer; an error
     /// marks it failed without its message (messages name orders).
+    nonisolated(nonsending)
     private func tracedRelease(_ request: AccessRequest) async throws -> RevealedContact {
         let span = vault.auditLog.instruments.tracer.startAnySpan("buyerguard.access", ofKind: .internal)
         defer { span.end() }
@@ -122,6 +128,7 @@ public final class AccessBroker: Sendable {
     }
 
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
+    nonisolated(nonsending)
     private func release(_ request: AccessRequest, span: any Span) async throws -> RevealedContact {
         let now = vault.clock.now
         let identity = request.identity?.description
@@ -133,7 +140,7 @@ public final class AccessBroker: Sendable {
                 caseID: escaped(request.purpose.caseID), orderID: request.orderID.rawValue, fieldsAsked: request.askedFields.map(\.rawValue),
                 decision: .denied, reason: DenialReason.invalidText.rawValue, channel: request.channel.rawValue,
                 requestID: escaped(request.requestID), identity: escaped(identity)), span)
-            throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.invalidText.rawValue) (control or formatting characters in the request)")
+            throw BuyerGuardError(denied: .invalidText, "access denied: \(DenialReason.invalidText.rawValue) (control or formatting characters in the request)")
         }
         let role = policy.role(of: request.actor)
         let state: OrderAccessState?
@@ -170,7 +177,7 @@ public final class AccessBroker: Sendable {
         if let reason = try decide(request, state: state, role: role, now: now) {
             draft.reason = reason.rawValue
             try await record(draft, span)
-            throw BuyerGuardError(.accessDenied, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
+            throw BuyerGuardError(denied: reason, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
         // The one review request of an order is claimed in one conditional write before anything is
@@ -188,7 +195,7 @@ public final class AccessBroker: Sendable {
         if !claimed {
             draft.reason = DenialReason.reviewAlreadyRequested.rawValue
             try await record(draft, span)
-            throw BuyerGuardError(.accessDenied, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
+            throw BuyerGuardError(denied: .reviewAlreadyRequested, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
         }
         do {
             return try await release(request, granted: granted, draft: draft, span: span)
@@ -199,6 +206,7 @@ public final class AccessBroker: Sendable {
     }
 
     /// Opens the granted fields and logs the grant (durable before anything is released).
+    nonisolated(nonsending)
     private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft, span: any Span) async throws -> RevealedContact {
         var draft = draft
         let fields = request.askedFields.sorted()

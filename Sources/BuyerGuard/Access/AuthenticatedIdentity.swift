@@ -74,7 +74,7 @@ extension Vault {
         refusal.decision = .denied
         _ = try await auditLog.append(refusal)
         throw BuyerGuardError(
-            .accessDenied,
+            denied: reason,
             "access denied: \(reason.rawValue) (\(identity.map { AuditText.escaped($0.description) } ?? "no identity") may not act as \(AuditText.escaped(actor)) under the policy; \(operation) did not run)")
     }
 }

@@ -64,6 +64,9 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
     public var location: String?
     /// A short description of the underlying error, when there is one. Never contains buyer PII.
     public var underlying: String?
+    /// Why the broker or the policy refused, for an ``Code/accessDenied`` error that was a
+    /// refusal (the same code the audit entry records): match on it rather than on the message.
+    public var denialReason: AccessBroker.DenialReason?
 
     /// Creates an error. Keep PII out of every argument.
     public init(_ code: Code, _ message: String, location: String? = nil, underlying: String? = nil) {
@@ -71,6 +74,12 @@ public struct BuyerGuardError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
         self.location = location
         self.underlying = underlying
+    }
+
+    /// An ``Code/accessDenied`` error for a refusal, carrying its reason.
+    public init(denied reason: AccessBroker.DenialReason, _ message: String) {
+        self.init(.accessDenied, message)
+        denialReason = reason
     }
 
     public var description: String {
