@@ -28,6 +28,15 @@ public enum MessageTemplate: Sendable {
     /// The order's one review request, in the neutral words the marketplace allows: any review,
     /// good or bad, nothing offered, nobody singled out.
     case reviewRequest
+    /// A refund was issued for the order (the Order Adjustments feed's news, told by the seller).
+    case refundConfirmation(amount: Decimal, currency: String, refundDate: Date)
+    /// What the seller needs from the buyer to complete the order (a delivery appointment, a
+    /// personalisation text), in the seller's own words, framed by the template. The checker
+    /// still reads those words: a promotion slipped into them is refused like any other.
+    case orderCompletion(request: String)
+    /// A reply to a support case the buyer opened: the seller's answer, framed by the template
+    /// (greeting, the order id, an invitation to reply on the same thread). Checked like the rest.
+    case supportReply(answer: String)
 
     /// The marketplace's adjustment reason codes for an Order Unavailable message.
     public enum AdjustmentReason: String, Sendable, CaseIterable {
@@ -37,13 +46,17 @@ public enum MessageTemplate: Sendable {
         case couldNotShip = "CouldNotShip"
     }
 
-    /// The message kind this template writes.
-    public var kind: MessageKind {
+    /// What the message is for: the order message kind this template writes, or a support reply
+    /// (which needs the buyer's case id in its ``OutgoingMessage``).
+    public var purpose: MessagePurpose {
         switch self {
-        case .orderUnavailable: .orderUnavailable
-        case .returnConfirmation: .returnConfirmation
-        case .shipmentDelay: .shipmentDelay
-        case .reviewRequest: .reviewRequest
+        case .orderUnavailable: .order(.orderUnavailable)
+        case .returnConfirmation: .order(.returnConfirmation)
+        case .shipmentDelay: .order(.shipmentDelay)
+        case .reviewRequest: .order(.reviewRequest)
+        case .refundConfirmation: .order(.refundConfirmation)
+        case .orderCompletion: .order(.orderCompletion)
+        case .supportReply: .support
         }
     }
 
@@ -101,12 +114,47 @@ public enum MessageTemplate: Sendable {
             case .french: "Chère cliente, cher client,\nnous espérons que votre commande \(id) est bien arrivée. Si vous le souhaitez, vous pouvez laisser un avis sur la place de marché : chaque avis sincère aide d'autres acheteurs.\nCordialement"
             case .spanish: "Estimado cliente:\nesperamos que su pedido \(id) haya llegado bien. Si lo desea, puede dejar una reseña en el marketplace: cada opinión sincera ayuda a otros compradores.\nSaludos cordiales"
             }
+        case .refundConfirmation(let amount, let currency, let refundDate):
+            let money = Self.money(amount, currency, language)
+            let when = Self.date(refundDate)
+            return switch language {
+            case .italian: "Gentile cliente,\nle confermiamo il rimborso di \(money) per il suo ordine \(id), emesso il \(when) sul metodo di pagamento originale.\nCordiali saluti"
+            case .english: "Dear customer,\nwe confirm the refund of \(money) for your order \(id), issued on \(when) to the original payment method.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nwir bestätigen die Erstattung von \(money) für Ihre Bestellung \(id), veranlasst am \(when) auf die ursprüngliche Zahlungsart.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nnous vous confirmons le remboursement de \(money) pour votre commande \(id), effectué le \(when) sur le moyen de paiement d'origine.\nCordialement"
+            case .spanish: "Estimado cliente:\nle confirmamos el reembolso de \(money) de su pedido \(id), emitido el \(when) en el método de pago original.\nSaludos cordiales"
+            }
+        case .orderCompletion(let request):
+            let need = Self.paragraph(request)
+            return switch language {
+            case .italian: "Gentile cliente,\nper completare il suo ordine \(id) abbiamo bisogno di un'informazione:\n\(need)\nPuò rispondere a questo messaggio.\nCordiali saluti"
+            case .english: "Dear customer,\nto complete your order \(id) we need one detail from you:\n\(need)\nYou can reply to this message.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\num Ihre Bestellung \(id) abzuschließen, benötigen wir eine Angabe von Ihnen:\n\(need)\nSie können auf diese Nachricht antworten.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\npour finaliser votre commande \(id), nous avons besoin d'une précision :\n\(need)\nVous pouvez répondre à ce message.\nCordialement"
+            case .spanish: "Estimado cliente:\npara completar su pedido \(id) necesitamos un dato:\n\(need)\nPuede responder a este mensaje.\nSaludos cordiales"
+            }
+        case .supportReply(let answer):
+            let text = Self.paragraph(answer)
+            return switch language {
+            case .italian: "Gentile cliente,\ngrazie per il suo messaggio sull'ordine \(id).\n\(text)\nPer altre domande può rispondere a questo messaggio.\nCordiali saluti"
+            case .english: "Dear customer,\nthank you for your message about order \(id).\n\(text)\nIf you have any other question, you can reply to this message.\nKind regards"
+            case .german: "Sehr geehrte Kundin, sehr geehrter Kunde,\nvielen Dank für Ihre Nachricht zur Bestellung \(id).\n\(text)\nBei weiteren Fragen können Sie auf diese Nachricht antworten.\nMit freundlichen Grüßen"
+            case .french: "Chère cliente, cher client,\nmerci pour votre message concernant la commande \(id).\n\(text)\nPour toute autre question, vous pouvez répondre à ce message.\nCordialement"
+            case .spanish: "Estimado cliente:\ngracias por su mensaje sobre el pedido \(id).\n\(text)\nSi tiene otra pregunta, puede responder a este mensaje.\nSaludos cordiales"
+            }
         }
     }
 
+    /// The seller's own words, trimmed, as one paragraph of the template.
+    private static func paragraph(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+
     /// `12,90 €` (comma decimals) or `12.90 EUR` for English.
     static func money(_ amount: Decimal, _ currency: String, _ language: MessageLanguage) -> String {
-        let cents = NSDecimalNumber(decimal: amount * 100).int64Value
+        // Rounded to the cent, not truncated: `19.99` written as a literal is 19.98999... as a Decimal.
+        var exact = amount * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .plain)
+        let cents = NSDecimalNumber(decimal: rounded).int64Value
         let whole = cents / 100
         let fraction = String(format: "%02lld", abs(cents % 100))
         if language == .english { return "\(whole).\(fraction) \(currency)" }

@@ -225,6 +225,9 @@ import Testing
                             refundDate: Date(timeIntervalSince1970: 1_794_614_400)),
         .shipmentDelay(newDate: Date(timeIntervalSince1970: 1_794_614_400)),
         .reviewRequest,
+        .refundConfirmation(amount: 19.99, currency: "EUR", refundDate: Date(timeIntervalSince1970: 1_794_614_400)),
+        .orderCompletion(request: "Per l'incisione, quale nome desidera sul ciondolo (al massimo 12 lettere)?"),
+        .supportReply(answer: "La taglia M ha una lunghezza di 68 cm; la S di 66 cm."),
     ]
 
     /// Every template, in every language, passes the checker for its own kind.
@@ -233,8 +236,8 @@ import Testing
         let order = try OrderID("402-1234567-1234567")
         for template in Self.templates {
             let text = template.render(language, order: order)
-            let violations = MessageChecker().check(text, purpose: .order(template.kind), orderID: order)
-            #expect(violations.isEmpty, "\(language) \(template.kind): \(violations)")
+            let violations = MessageChecker().check(text, purpose: template.purpose, orderID: order)
+            #expect(violations.isEmpty, "\(language) \(template.purpose): \(violations)")
             #expect(text.contains(order.rawValue))
         }
     }
@@ -244,6 +247,18 @@ import Testing
         let text = Self.templates[2].render(.italian, order: order)
         #expect(text.contains("25,80 €") && text.contains("14/11/2026") && text.contains("Candela alla lavanda"))
         #expect(Self.templates[0].render(.english, order: order).contains("12.90 EUR"))
+        let refund = Self.templates[5].render(.german, order: order)
+        #expect(refund.contains("19,99 €") && refund.contains("14/11/2026"))
+        #expect(Self.templates[6].render(.french, order: order).contains("quale nome desidera"))
+        #expect(Self.templates[7].purpose == .support && Self.templates[7].render(.english, order: order).contains("68 cm"))
+    }
+
+    /// The seller's words inside a template are checked like any others: the frame does not
+    /// launder a promotion.
+    @Test func aTemplateDoesNotLaunderTheSellersWords() throws {
+        let order = try OrderID("402-1234567-1234567")
+        let text = MessageTemplate.supportReply(answer: "Use code SAVE10 for 10% off your next order!").render(.english, order: order)
+        #expect(MessageChecker().check(text, purpose: .support, orderID: order).contains { $0.rule == .marketing })
     }
 }
 
