@@ -37,6 +37,10 @@ struct ScanState {
     private let unshipped, pending, shipped, delivered, returned, refunded, cancelled: Int32
     private let orderUnavailable, shipmentDelay, returnConfirmation, refundConfirmation: Int32
     private let prohibited, unrecognized, retentionEnded, purged, shippingWindowClosed: Int32
+    private let unexplainedCode, caseOpened: Int32
+    /// Whether the shop records its support cases (a `case-opened` was seen): from then on the
+    /// broker's explanation of a support read is trusted, before it every one would be unexplained.
+    private var casesRecorded = false
     private var fieldMasks: [Int32: UInt32] = [:]
     private static let emailBit = bit(.buyerEmail)
     private let maintenanceKinds: Set<Int32>
@@ -57,6 +61,7 @@ struct ScanState {
         returned = s("returned"); refunded = s("refunded"); cancelled = s("cancelled")
         orderUnavailable = s(MessageKind.orderUnavailable.rawValue); shipmentDelay = s(MessageKind.shipmentDelay.rawValue)
         returnConfirmation = s(MessageKind.returnConfirmation.rawValue); refundConfirmation = s(MessageKind.refundConfirmation.rawValue)
+        unexplainedCode = s(AccessExplanation.unexplained.rawValue); caseOpened = s(AuditEventKind.caseOpened.rawValue)
         prohibited = s("purpose-prohibited"); unrecognized = s("purpose-unrecognized")
         retentionEnded = s("retention-ended"); purged = s("purged"); shippingWindowClosed = s("shipping-window-closed")
         canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
@@ -112,6 +117,7 @@ struct ScanState {
             if event.order >= 0 { answered.insert(Int64(slot) << 32 | Int64(event.order)) }
             return
         }
+        if event.kind == caseOpened { casesRecorded = true }
         guard event.kind == access else {
             // Order events (shipped, delivered, ...) measure the seller's volume for the baselines.
             if event.order >= 0 { actors[slot].dayTouched.insert(event.order) }
@@ -233,8 +239,17 @@ struct ScanState {
 
         if released & Self.emailBit != 0 { actors[slot].dayEmails.add(event) }
 
-        // Unexplained by the order's state.
-        if event.purpose == shipping {
+        // Unexplained by the order's state: the broker's explanation, where the entry has one (a
+        // support read only once the shop records its cases); else judged here from the entry.
+        if event.explanation >= 0 {
+            if event.explanation == unexplainedCode, event.purpose != support || casesRecorded {
+                actors[slot].dayUnexplained.add(event)
+                actors[slot].dayCounts.unexplained += 1
+            }
+            if event.purpose == support, event.caseID >= 0 {
+                cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
+            }
+        } else if event.purpose == shipping {
             if event.daysSinceDelivery >= rules.shippingDaysAfterDelivery {
                 actors[slot].dayUnexplained.add(event)
                 actors[slot].dayCounts.unexplained += 1

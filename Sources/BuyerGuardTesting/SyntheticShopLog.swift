@@ -82,13 +82,19 @@ struct SyntheticWriter {
         let asked = request.askedFields
         let reason = decide(request, state: state, now: now)
         let days = { (from: Date?) in from.map { Int(now.timeIntervalSince($0) / 86_400) } }
+        // As the broker explains a grant (this shop records no support cases).
+        let explanation = reason == nil ? state.map {
+            AccessExplanation.of(request.purpose, actor: request.actor, status: $0.status, delivered: $0.delivered,
+                                 returned: $0.status == .returned || $0.status == .refunded, refunded: $0.status == .refunded,
+                                 supportCase: nil, orderID: request.orderID.rawValue, now: now).rawValue
+        } : nil
         append(SyntheticAuditEntry(
             time: now, actor: request.actor, role: policy.role(of: request.actor)?.name, purpose: request.purpose.family,
             messageKind: request.purpose.messageKind?.rawValue, caseID: request.purpose.caseID, orderID: request.orderID.rawValue,
             buyer: state?.buyer, fieldsAsked: asked.map(\.rawValue).sorted(),
             fieldsReleased: reason == nil ? asked.map(\.rawValue).sorted() : [], decision: reason == nil ? .granted : .denied,
             reason: reason?.rawValue, channel: request.channel.rawValue, orderStatus: state?.status.rawValue,
-            daysSincePurchase: days(state?.purchased), daysSinceDelivery: days(state?.delivered)))
+            daysSincePurchase: days(state?.purchased), daysSinceDelivery: days(state?.delivered), explanation: explanation))
         return reason == nil
     }
 

@@ -17,7 +17,7 @@ struct BuyerGuardCommand: AsyncParsableCommand {
             73 refusing to overwrite; 74 I/O or database error; 75 database busy (nothing changed, try again).
             """,
         version: BuyerGuardVersion.current,
-        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, AccessCommand.self, OrdersCommand.self, AuditCommand.self, PurgeCommand.self, EraseCommand.self, KeysCommand.self, MessageCommand.self, CanaryCommand.self, ComplianceCommand.self]
+        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, AccessCommand.self, OrdersCommand.self, CasesCommand.self, AuditCommand.self, PurgeCommand.self, EraseCommand.self, KeysCommand.self, MessageCommand.self, CanaryCommand.self, ComplianceCommand.self]
     )
 
     /// Runs the command and turns BuyerGuard errors into a message on stderr and a distinct exit code.

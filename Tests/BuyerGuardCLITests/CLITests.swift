@@ -524,6 +524,31 @@ import Testing
     }
 }
 
+@Suite final class CasesCLITests {
+    /// A case opened and assigned with the CLI explains its handler's reads, in the log the CLI lists.
+    @Test func casesRecordedByTheCLIExplainSupportReads() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let rows = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n")
+        let order = String(rows[1].split(separator: "\t")[0])
+        let other = try #require(rows.dropFirst().map { String($0.split(separator: "\t")[0]) }.first { $0 != order })
+        let opened = try cli.run(["cases", "open", "--vault", vault, "--case", "C-77", "--order", order, "--actor", "inbox"])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        #expect(try cli.run(["cases", "assign", "--vault", vault, "--case", "C-77", "--order", order, "--to", "anna"]).status == 0)
+        for actor in ["anna", "bruno"] {
+            #expect(try cli.run(["access", "--vault", vault, "--purpose", "customer-support", "--case", "C-77", "--order", order, "--actor", actor]).status == 0)
+        }
+        let log = try cli.run(["audit", "log", "--vault", vault, "--format", "jsonl"])
+        let grants = log.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["decision"] as? String == "granted" }
+        #expect(grants.map { $0["explanation"] as? String } == ["case-handler", "unexplained"], "\(grants)")
+        let reused = try cli.run(["cases", "open", "--vault", vault, "--case", "C-77", "--order", other])
+        #expect(reused.status == 64 && reused.stderr.contains("belongs to another order"), "\(reused.status) \(reused.stderr)")
+    }
+}
+
 @Suite final class AuditScanCLITests {
     @Test func scanFindsTheMarketingAttemptAndExitsWith8() throws {
         let cli = try CLITests()

@@ -32,7 +32,8 @@ import Testing
         #expect(try fixture.entries().first?.kind == "vault-created")
     }
 
-    @Test(arguments: ["actor", "purpose", "decision", "reason", "fields_asked", "order_id", "buyer", "time_ms", "days_since_purchase"])
+    @Test(arguments: ["actor", "purpose", "decision", "reason", "fields_asked", "order_id", "buyer", "time_ms", "days_since_purchase",
+                      "explanation"])
     func editingAnyColumnIsDetectedAtThatEntry(column: String) async throws {
         let (fixture, _) = try await Self.log(entries: 30)
         let value: any DatabaseValueConvertible = column == "time_ms" || column == "days_since_purchase" ? 12345 : "granted-by-me"
@@ -41,6 +42,17 @@ import Testing
         #expect(!report.isIntact)
         #expect(report.problems.first?.sequence == 17)
         #expect(report.problems.first?.code == "hash-mismatch")
+    }
+
+    /// The optional columns are hashed with their position: a value moved from one to another
+    /// (the explanation passed off as an identity) changes the hash.
+    @Test func movingAValueBetweenOptionalColumnsIsDetected() async throws {
+        let (fixture, _) = try await Self.log(entries: 30)
+        let entry = try #require(try fixture.entries().first { $0.sequence == 17 })
+        #expect(entry.explanation == "awaiting-shipment" && entry.identity == nil)
+        try await tamper(fixture, "UPDATE entries SET identity = explanation, explanation = NULL WHERE seq = 17")
+        let report = try fixture.vault.auditLog.verify()
+        #expect(report.problems.first?.sequence == 17 && report.problems.first?.code == "hash-mismatch")
     }
 
     @Test func deletingAnEntryIsDetected() async throws {
@@ -102,6 +114,9 @@ import Testing
                 for column in AuditColumns.text { hasher.text(row[column] as String?) }
                 for column in AuditColumns.integers { hasher.optionalInteger(row[column] as Int64?) }
                 hasher.text(row["details"] as String?)
+                for (position, column) in AuditColumns.optionalTrailingText.enumerated() {
+                    if let value = row[column] as String? { hasher.optionalTrailingText(value, position: position) }
+                }
                 let hash = hasher.finish()
                 try db.execute(sql: "UPDATE entries SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [Data(previous), Data(hash), row["seq"] as Int64])
                 previous = hash

@@ -89,6 +89,18 @@ extension MisuseScannerTests {
         #expect(found.evidence.orders == found.evidence.orders.sorted())
     }
 
+    @Test func supportReadsUnderCasesNobodyOpenedAreUnexplainedOnceTheShopRecordsCases() async throws {
+        let (fixture, orders) = try await Self.fixture(buyers: 3)
+        await read(fixture, orders[0], actor: "anna", purpose: .customerSupport(caseID: "C-1"))
+        #expect(try rule("unexplained-access", fixture).isEmpty)  // no case is ever recorded here: nothing to go by
+        try await fixture.vault.recordCase(.opened(at: fixture.clock.now), caseID: "C-2", for: orders[1], actor: "inbox")
+        await read(fixture, orders[1], actor: "anna", purpose: .customerSupport(caseID: "C-2"))  // the buyer's own case
+        #expect(try rule("unexplained-access", fixture).isEmpty)
+        await read(fixture, orders[2], actor: "anna", purpose: .customerSupport(caseID: "C-3"))  // nobody opened C-3
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.evidence.orders == [orders[2].rawValue] && found.severity == .low, "\(found)")
+    }
+
     @Test func aCaseFindingNamesWhoDidTheReads() async throws {
         let (fixture, orders) = try await Self.fixture(buyers: 4)
         await read(fixture, orders[0], actor: "anna", purpose: .customerSupport(caseID: "C-9"))  // anna opened it

@@ -235,8 +235,19 @@ public final class AccessBroker: Sendable {
         }
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
+        draft.explanation = try explanation(of: request, state: granted, now: vault.clock.now).rawValue
         try await record(draft, span)  // durable before anything is released
         return RevealedContact(values: values)
+    }
+
+    /// Which fact of the order explains a granted request (a support read looks its case up).
+    private func explanation(of request: AccessRequest, state: OrderAccessState, now: Date) throws -> AccessExplanation {
+        var supportCase: SupportCaseState?
+        if case .customerSupport(let caseID) = request.purpose {
+            do { supportCase = try vault.supportCase(caseID) } catch { supportCase = nil }  // unreadable: unexplained, still logged
+        }
+        return AccessExplanation.of(request.purpose, actor: request.actor, state: state, supportCase: supportCase,
+                                    orderID: request.orderID, now: now)
     }
 
     /// The decision alone, without opening anything: `nil` when the request would be granted.
@@ -271,6 +282,9 @@ struct OrderAccessState: Sendable {
     var buyerLink: Data?
     /// Whether the order's one review request was made.
     var reviewRequested = false
+    /// When a return and a refund were recorded, if they were.
+    var returned: Date?
+    var refunded: Date?
 }
 
 extension Vault {
@@ -278,7 +292,7 @@ extension Vault {
         let columns = ContactField.orderLevel.map { "orders.\($0.column)" } + ContactField.buyerLevel.map { "buyers.\($0.column)" }
         let sql = """
             SELECT buyers.uid, buyers.email_index, orders.status, orders.purchase_date, orders.delivered_at, orders.pii_removed_at,
-                \(columns.joined(separator: ", ")), orders.buyer_link, orders.review_requested_at
+                \(columns.joined(separator: ", ")), orders.buyer_link, orders.review_requested_at, orders.returned_at, orders.refunded_at
             FROM orders JOIN buyers ON buyers.id = orders.buyer_id WHERE orders.order_id = ?
             """
         // A point read: the synchronous API runs it on this thread, without the two thread hops of
@@ -301,7 +315,9 @@ extension Vault {
                     status: OrderStatus(rawValue: status) ?? .pending, purchased: date(3), delivered: date(4),
                     piiRemoved: sqlite3_column_type(statement, 5) != SQLITE_NULL, sealed: sealed,
                     buyerLink: directBlob(statement, Int32(6 + ContactField.orderLevel.count + ContactField.buyerLevel.count)),
-                    reviewRequested: sqlite3_column_type(statement, Int32(7 + ContactField.orderLevel.count + ContactField.buyerLevel.count)) != SQLITE_NULL)
+                    reviewRequested: sqlite3_column_type(statement, Int32(7 + ContactField.orderLevel.count + ContactField.buyerLevel.count)) != SQLITE_NULL,
+                    returned: date(Int32(8 + ContactField.orderLevel.count + ContactField.buyerLevel.count)),
+                    refunded: date(Int32(9 + ContactField.orderLevel.count + ContactField.buyerLevel.count)))
             }
             return state
         }

@@ -58,6 +58,9 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     /// user for the CLI (`os-user:anna uid=1000`), the app's session or user id for an app that passes
     /// one (see ``AuthenticatedIdentity``). `nil` when nobody said.
     public var identity: String?
+    /// For a granted access, which state or event of the order explains it
+    /// (``AccessExplanation``, `unexplained` when nothing does); `nil` for anything else.
+    public var explanation: String? = nil
     /// Hash of the previous entry (hex); 64 zeros for the first.
     public var previousHash: String
     /// This entry's hash (hex): BLAKE2b-256 over the previous hash and the entry's canonical bytes.
@@ -86,6 +89,8 @@ struct AuditDraft: Sendable {
     var details: String?
     /// Who was authenticated; `nil` takes the log's (the vault configuration's identity).
     var identity: String?
+    /// ``AccessExplanation`` of a granted access.
+    var explanation: String?
     /// Only for synthetic logs (benchmarks, simulations): the entry's time instead of the clock's.
     var time: Date?
 }
@@ -98,9 +103,10 @@ enum AuditColumns {
     ]
     static let integers = ["days_since_purchase", "days_since_delivery"]
     static let trailingText = ["details"]
-    /// Hashed only when not NULL, after the rest (a marker byte `01`, then as text): entries written
-    /// before the column existed keep their hashes.
-    static let optionalTrailingText = ["identity"]
+    /// Hashed only when not NULL, after the rest (a marker byte, its position from `01`, then as
+    /// text): entries written before a column existed keep their hashes, and a value cannot move
+    /// from one of these columns to another unnoticed.
+    static let optionalTrailingText = ["identity", "explanation"]
     /// Every hashed column, in order.
     static let hashed = ["seq", "time_ms"] + text + integers + trailingText + optionalTrailingText
 }

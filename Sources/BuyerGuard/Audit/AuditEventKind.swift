@@ -52,6 +52,12 @@ public enum AuditEventKind: String, Sendable, CaseIterable, Codable {
     /// An operation was refused before it ran because its authenticated identity may not act as
     /// the actor it claimed (``AccessPolicy/identityActors``); logged as denied.
     case actorRefused = "actor-refused"
+    /// The buyer opened a support case about an order (``Vault/recordCase(_:caseID:for:actor:channel:)``).
+    case caseOpened = "case-opened"
+    /// A support case was given to a handler.
+    case caseAssigned = "case-assigned"
+    /// A support case was closed.
+    case caseClosed = "case-closed"
 
     /// The kind an order event is logged as.
     public init(_ event: OrderEvent) {

@@ -147,6 +147,9 @@ public struct AuditEvent: Sendable {
     public var daysSincePurchase: Int32
     /// Whole days since delivery, or -1.
     public var daysSinceDelivery: Int32
+    /// The broker's ``AccessExplanation`` of a granted access, or -1 (anything else, or a log from
+    /// before explanations were recorded).
+    public var explanation: Int32 = -1
 
     /// The event of an entry read through ``AuditLog/forEachEntry(matching:_:)`` or returned by an
     /// append (for live monitoring), interned into `symbols`.
@@ -169,11 +172,12 @@ public struct AuditEvent: Sendable {
         orderStatus = symbol(entry.orderStatus)
         daysSincePurchase = entry.daysSincePurchase.map { Int32(clamping: $0) } ?? -1
         daysSinceDelivery = entry.daysSinceDelivery.map { Int32(clamping: $0) } ?? -1
+        explanation = symbol(entry.explanation)
     }
 
     init(sequence: Int64, timeMillis: Int64, kind: Int32, actor: Int32, role: Int32, purpose: Int32, messageKind: Int32,
          caseID: Int32, order: Int32, buyer: Int32, fieldsReleased: Int32, decision: AuditDecision, reason: Int32,
-         channel: Int32, orderStatus: Int32, daysSincePurchase: Int32, daysSinceDelivery: Int32) {
+         channel: Int32, orderStatus: Int32, daysSincePurchase: Int32, daysSinceDelivery: Int32, explanation: Int32 = -1) {
         self.sequence = sequence
         self.timeMillis = timeMillis
         self.kind = kind
@@ -191,6 +195,7 @@ public struct AuditEvent: Sendable {
         self.orderStatus = orderStatus
         self.daysSincePurchase = daysSincePurchase
         self.daysSinceDelivery = daysSinceDelivery
+        self.explanation = explanation
     }
 }
 
@@ -205,9 +210,11 @@ extension AuditLog {
         let connection = try ChainSegment.open(url)
         defer { sqlite3_close_v2(connection) }
         let (whereClause, arguments) = filter.sqlCondition
+        // A read-only copy of a log from before explanations were recorded has no such column.
+        let explanation = try ChainSegment.columnNames(of: "entries", on: connection, url).contains("explanation") ? "explanation" : "NULL"
         let sql = """
             SELECT seq, time_ms, kind, actor, role, purpose, message_kind, case_id, order_id, buyer, fields_released,
-                decision, reason, channel, order_status, days_since_purchase, days_since_delivery
+                decision, reason, channel, order_status, days_since_purchase, days_since_delivery, \(explanation)
             FROM entries \(whereClause) ORDER BY seq
             """
         let statement = try ChainSegment.prepare(sql, on: connection, url)
@@ -245,7 +252,8 @@ extension AuditLog {
                 sequence: sqlite3_column_int64(statement, 0), timeMillis: sqlite3_column_int64(statement, 1),
                 kind: text(2), actor: text(3), role: text(4), purpose: text(5), messageKind: text(6), caseID: text(7),
                 order: text(8), buyer: text(9), fieldsReleased: text(10), decision: decision(), reason: text(12),
-                channel: text(13), orderStatus: text(14), daysSincePurchase: integer(15), daysSinceDelivery: integer(16)))
+                channel: text(13), orderStatus: text(14), daysSincePurchase: integer(15), daysSinceDelivery: integer(16),
+                explanation: text(17)))
         }
     }
 

@@ -5,7 +5,8 @@ internal import CSodium
 /// Canonical entry bytes, for the columns in ``AuditColumns/hashed`` order: `seq` and `time_ms`
 /// as 8-byte big-endian integers; each text column as a 4-byte big-endian length and its UTF-8
 /// bytes, or `FF FF FF FF` for NULL; each integer column as `01` and 8 bytes, or `00` for NULL;
-/// then each optional trailing column (`identity`) as `01` and its text when set, nothing when NULL.
+/// then each optional trailing column (`identity`, `explanation`) as its position (`01`, `02`) and
+/// its text when set, nothing when NULL.
 /// Unkeyed, so anyone can recompute it; the signed checkpoints are what an attacker cannot redo.
 struct AuditHasher {
     private let memory: UnsafeMutableRawPointer
@@ -63,10 +64,11 @@ struct AuditHasher {
         string.withUTF8 { text(UnsafeRawBufferPointer($0)) }
     }
 
-    /// A column of ``AuditColumns/optionalTrailingText`` that is not NULL: `01`, then as a text column.
-    /// A NULL one adds nothing, so entries written before the column existed hash as they did.
-    func optionalTrailingText(_ string: String) {
-        var marker: UInt8 = 1
+    /// A column of ``AuditColumns/optionalTrailingText`` that is not NULL: its position (`01` for the
+    /// first), then as a text column. A NULL one adds nothing, so entries written before the column
+    /// existed hash as they did.
+    func optionalTrailingText(_ string: String, position: Int) {
+        var marker = UInt8(position + 1)
         withUnsafeBytes(of: &marker) { update($0) }
         text(string)
     }
@@ -85,7 +87,7 @@ struct AuditHasher {
     /// the verifier hashes the stored column bytes directly). `texts`: the text columns in order.
     func entryHash(
         previous: [UInt8], sequence: Int64, timeMillis: Int64, texts: [String?], daysSincePurchase: Int?, daysSinceDelivery: Int?,
-        details: String?, identity: String?
+        details: String?, identity: String?, explanation: String?
     ) -> [UInt8] {
         previous.withUnsafeBytes { begin(previous: $0) }
         integer(sequence)
@@ -94,7 +96,8 @@ struct AuditHasher {
         optionalInteger(daysSincePurchase.map(Int64.init))
         optionalInteger(daysSinceDelivery.map(Int64.init))
         text(details)
-        if let identity { optionalTrailingText(identity) }
+        if let identity { optionalTrailingText(identity, position: 0) }
+        if let explanation { optionalTrailingText(explanation, position: 1) }
         return finish()
     }
 }
@@ -116,6 +119,7 @@ extension AuditEntry {
         let previous = [UInt8](hexString: previousHash) ?? []
         return hasher.entryHash(
             previous: previous, sequence: sequence, timeMillis: Int64((time.timeIntervalSince1970 * 1000).rounded()), texts: texts,
-            daysSincePurchase: daysSincePurchase, daysSinceDelivery: daysSinceDelivery, details: details, identity: identity).hexString
+            daysSincePurchase: daysSincePurchase, daysSinceDelivery: daysSinceDelivery, details: details, identity: identity,
+            explanation: explanation).hexString
     }
 }

@@ -352,7 +352,8 @@ public final class AuditLog: Sendable {
             decision: AuditDecision(rawValue: row["decision"]) ?? .failed, reason: row["reason"], channel: row["channel"],
             requestID: row["request_id"], orderStatus: row["order_status"],
             daysSincePurchase: row["days_since_purchase"], daysSinceDelivery: row["days_since_delivery"],
-            details: row["details"], identity: row["identity"], previousHash: [UInt8](row["prev_hash"] as Data).hexString,
+            details: row["details"], identity: row["identity"], explanation: row["explanation"],
+            previousHash: [UInt8](row["prev_hash"] as Data).hexString,
             hash: [UInt8](row["hash"] as Data).hexString)
     }
 }
@@ -435,8 +436,8 @@ struct AuditBatchWriter: Sendable {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO entries (seq, time_ms, kind, actor, role, purpose, message_kind, case_id, order_id, buyer,
                 fields_asked, fields_released, decision, reason, channel, request_id, order_status,
-                days_since_purchase, days_since_delivery, details, identity, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                days_since_purchase, days_since_delivery, details, identity, explanation, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var entries: [AuditEntry] = []
         entries.reserveCapacity(drafts.count)
@@ -452,11 +453,12 @@ struct AuditBatchWriter: Sendable {
             let identity = draft.identity ?? defaultIdentity
             let hash = hasher.entryHash(
                 previous: previous, sequence: sequence, timeMillis: time, texts: texts, daysSincePurchase: draft.daysSincePurchase,
-                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity)
+                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity, explanation: draft.explanation)
             var values: [DirectBinding] = [.integer(sequence), .integer(time)]
             values += texts.map { DirectBinding($0) }
             values += [DirectBinding(draft.daysSincePurchase.map(Int64.init)), DirectBinding(draft.daysSinceDelivery.map(Int64.init)),
-                       DirectBinding(draft.details), DirectBinding(identity), .blob(Data(previous)), .blob(Data(hash))]
+                       DirectBinding(draft.details), DirectBinding(identity), DirectBinding(draft.explanation),
+                       .blob(Data(previous)), .blob(Data(hash))]
             try insert.run(values)
             entries.append(AuditEntry(
                 sequence: sequence, time: Date(timeIntervalSince1970: TimeInterval(time) / 1000), kind: draft.kind,
@@ -464,7 +466,8 @@ struct AuditBatchWriter: Sendable {
                 caseID: draft.caseID, orderID: draft.orderID, buyer: draft.buyer, fieldsAsked: draft.fieldsAsked,
                 fieldsReleased: draft.fieldsReleased, decision: draft.decision, reason: draft.reason, channel: draft.channel,
                 requestID: draft.requestID, orderStatus: draft.orderStatus, daysSincePurchase: draft.daysSincePurchase,
-                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity, previousHash: previous.hexString,
+                daysSinceDelivery: draft.daysSinceDelivery, details: draft.details, identity: identity, explanation: draft.explanation,
+                previousHash: previous.hexString,
                 hash: hash.hexString))
             previous = hash
         }

@@ -53,6 +53,10 @@ enum AuditSchema {
             // so the entries written before keep their hashes.
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN identity TEXT")
         }
+        migrator.registerMigration("v3-explanation") { db in
+            // Why a granted access was called for (AccessExplanation). Hashed only when set.
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN explanation TEXT")
+        }
         return migrator
     }
 }

@@ -328,7 +328,7 @@ struct ChainSegment: Sendable {
             }
             appendText(detailsColumn)
             for column in optionalColumns where sqlite3_column_type(statement, column) != SQLITE_NULL {
-                canonical.append(1)
+                canonical.append(UInt8(column - optionalColumns.lowerBound + 1))  // its position, as AuditHasher writes it
                 appendText(column)
             }
             previous.withUnsafeBytes { hasher.begin(previous: $0) }

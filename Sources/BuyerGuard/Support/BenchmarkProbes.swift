@@ -66,13 +66,13 @@ package struct SyntheticAuditEntry: Sendable {
         time: Date, kind: String = "access", actor: String, role: String? = nil, purpose: String? = nil, messageKind: String? = nil,
         caseID: String? = nil, orderID: String? = nil, buyer: String? = nil, fieldsAsked: [String] = [], fieldsReleased: [String] = [],
         decision: AuditDecision, reason: String? = nil, channel: String? = nil, orderStatus: String? = nil,
-        daysSincePurchase: Int? = nil, daysSinceDelivery: Int? = nil, details: String? = nil
+        daysSincePurchase: Int? = nil, daysSinceDelivery: Int? = nil, details: String? = nil, explanation: String? = nil
     ) {
         draft = AuditDraft(
             kind: kind, actor: actor, role: role, purpose: purpose, messageKind: messageKind, caseID: caseID, orderID: orderID,
             buyer: buyer, fieldsAsked: fieldsAsked, fieldsReleased: fieldsReleased, decision: decision, reason: reason,
             channel: channel, orderStatus: orderStatus, daysSincePurchase: daysSincePurchase, daysSinceDelivery: daysSinceDelivery,
-            details: details, time: time)
+            details: details, explanation: explanation, time: time)
     }
 }
 

@@ -109,6 +109,19 @@ enum VaultSchema {
             // When the order's one review request was made (AccessBroker, MessageKind.reviewRequest).
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN review_requested_at INTEGER")
         }
+        migrator.registerMigration("v6-support-cases") { db in
+            // Support cases the buyer opened (Vault.recordCase): what explains a support read.
+            // Holds ids and staff names only, no buyer data.
+            try db.execute(sql: """
+                CREATE TABLE support_cases (
+                    case_id TEXT PRIMARY KEY NOT NULL,
+                    order_id TEXT NOT NULL,
+                    opened_at INTEGER NOT NULL,
+                    handler TEXT,
+                    closed_at INTEGER
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }
