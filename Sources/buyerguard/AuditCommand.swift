@@ -181,7 +181,7 @@ struct AuditCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let times = ISO8601DateFormatter()
             if format == "table" {
-                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields/details", "identity", "explanation"].joined(separator: "\t"))
+                print(["seq", "time", "actor", "role", "purpose", "order", "decision", "reason", "fields/details", "explanation", "identity"].joined(separator: "\t"))
             }
             try log.forEachEntry(matching: filter) { entry in
                 if format == "jsonl" {
@@ -192,7 +192,7 @@ struct AuditCommand: AsyncParsableCommand {
                     let last = entry.decision == .event ? (entry.details ?? "") : fields.joined(separator: ",")
                     // Every column escaped: a tab or newline in a logged text must not make a column or a row.
                     print([String(entry.sequence), times.string(from: entry.time), entry.actor, entry.role ?? "-", purpose,
-                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last, entry.identity ?? "-", entry.explanation ?? "-"]
+                           entry.orderID ?? "-", entry.decision.rawValue, entry.reason ?? "-", last, entry.explanation ?? "-", entry.identity ?? "-"]
                         .map(AuditText.escaped).joined(separator: "\t"))
                 }
             }

@@ -73,7 +73,8 @@ import Testing
     }
 
     /// The documented encoding (docs/formats.md), recomputed here byte by byte: `01` and the text
-    /// after `details` when the identity is set, nothing when it is not, so old entries keep their hash.
+    /// after `details` when the identity is set, nothing when it is not, so old entries keep their
+    /// hash; then `02` and the explanation, when the entry has one.
     @Test func theIdentityIsHashedAsDocumentedAndOldEntriesKeepTheirHash() async throws {
         let fixture = try await BrokerFixture.make()
         _ = try await fixture.attempt(request(fixture, actor: "anna@shop.example", identity: Self.anna))
@@ -100,6 +101,7 @@ import Testing
             }
             text(row["details"])
             if let identity = row["identity"] as String? { bytes += [1]; text(identity) }
+            if let explanation = row["explanation"] as String? { bytes += [2]; text(explanation) }
             #expect(try BLAKE2b.hash(bytes, key: nil) == [UInt8](row["hash"] as Data))
         }
         try await fixture.vault.auditLog.database.write { db in

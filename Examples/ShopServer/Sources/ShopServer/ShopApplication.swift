@@ -141,9 +141,14 @@ struct ShopRoutes: Sendable {
             throw HTTPError(.internalServerError, message: "the broker released data for \(message.kind)")  // it never does
         }
         router.post("support/cases") { request, context in
-            _ = try context.member()
+            let staff = try context.member()
             let body = try await request.decode(as: CaseBody.self, context: context)
             let opened = try await guarded { try await cases.open(body.caseID, order: try orderID(body.order)) }
+            // In the vault too: the case is what explains the support reads and the reply (the
+            // broker records `case-opened` as their explanation; without it they are unexplained).
+            try await guarded {
+                try await vault.recordCase(.opened(at: opened.opened), caseID: opened.caseID, for: opened.orderID, actor: staff.login)
+            }
             return Response(status: .created, headers: [.location: "/support/cases/\(opened.caseID)"])
         }
         router.post("support/cases/:case/reply") { request, context in

@@ -142,6 +142,8 @@ import Testing
             #expect(outbox.deliveries.map(\.address) == [email, email])
             let answered = try shop.entries().filter { $0.caseID == "CASE-9001" }
             #expect(answered.contains { $0.decision == .granted && $0.actor == "marco" && $0.purpose == "customer-support" })
+            #expect(answered.filter { $0.decision == .granted }.allSatisfy { $0.explanation == "case-opened" }, "\(answered)")
+            #expect(try shop.entries().contains { $0.kind == "case-opened" && $0.actor == "marco" })
         }
         // The service group closed the vault: its audit log ends at a signed checkpoint.
         let verification = try AuditLog.openForReading(at: shop.auditLog).verify(trustedPublicKey: shop.publicKey)
