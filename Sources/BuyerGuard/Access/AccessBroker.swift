@@ -235,13 +235,13 @@ public final class AccessBroker: Sendable {
         }
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
-        draft.explanation = try explanation(of: request, state: granted, now: vault.clock.now).rawValue
+        draft.explanation = explanation(of: request, state: granted, now: vault.clock.now).rawValue
         try await record(draft, span)  // durable before anything is released
         return RevealedContact(values: values)
     }
 
     /// Which fact of the order explains a granted request (a support read looks its case up).
-    private func explanation(of request: AccessRequest, state: OrderAccessState, now: Date) throws -> AccessExplanation {
+    private func explanation(of request: AccessRequest, state: OrderAccessState, now: Date) -> AccessExplanation {
         var supportCase: SupportCaseState?
         if case .customerSupport(let caseID) = request.purpose {
             do { supportCase = try vault.supportCase(caseID) } catch { supportCase = nil }  // unreadable: unexplained, still logged

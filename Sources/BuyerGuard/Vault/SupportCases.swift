@@ -62,6 +62,11 @@ extension Vault {
                     try db.execute(sql: """
                         INSERT INTO support_cases (case_id, order_id, opened_at) VALUES (?, ?, ?) ON CONFLICT (case_id) DO NOTHING
                         """, arguments: [caseID, orderID.rawValue, Int64(date.timeIntervalSince1970.rounded(.down))])
+                    // Checked again inside the write: another process may have opened the id for another order meanwhile.
+                    let owner = try String.fetchOne(db, sql: "SELECT order_id FROM support_cases WHERE case_id = ?", arguments: [caseID])
+                    guard owner == orderID.rawValue else {
+                        throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) belongs to another order; a case concerns one order")
+                    }
                 case .assigned(let handler):
                     try db.execute(sql: "UPDATE support_cases SET handler = ? WHERE case_id = ?", arguments: [handler, caseID])
                 case .closed(let date):
