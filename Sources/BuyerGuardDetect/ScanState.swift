@@ -642,24 +642,24 @@ struct ActorState {
     }
 }
 
-/// The seller's offset from UTC at a moment, cached until the time zone's next transition.
+/// ``DetectionRules/utcOffsetSeconds(at:)``, cached until the time zone's next transition (for
+/// ever with a fixed offset).
 struct LocalTime {
-    private let zone: TimeZone?
-    private let fixed: Int
+    private let rules: DetectionRules
     private var offset = 0
     private var validFrom = Int64.max
     private var validUntil = Int64.min
 
-    init(rules: DetectionRules) {
-        zone = rules.timeZone
-        fixed = rules.utcOffsetHours * 3600
-    }
+    init(rules: DetectionRules) { self.rules = rules }
 
     mutating func offsetSeconds(atMillis millis: Int64) -> Int {
-        guard let zone else { return fixed }
         if millis >= validFrom, millis < validUntil { return offset }
         let date = Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
-        offset = zone.secondsFromGMT(for: date)
+        offset = rules.utcOffsetSeconds(at: date)
+        guard let zone = rules.timeZone else {
+            (validFrom, validUntil) = (.min, .max)
+            return offset
+        }
         validFrom = millis
         validUntil = zone.nextDaylightSavingTimeTransition(after: date).map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? .max
         return offset
@@ -749,13 +749,18 @@ struct Tally {
     var distinctOrders: Int { orderSet?.count ?? orders.count }
 
     mutating func add(_ event: AuditEvent) {
+        add(time: event.timeMillis, sequence: event.sequence, order: event.order)
+    }
+
+    /// Adds one entry by its time, sequence and order (-1 for none).
+    mutating func add(time: Int64, sequence: Int64, order: Int32) {
         count += 1
-        from = min(from, event.timeMillis)
-        to = max(to, event.timeMillis)
-        if sequences.count < 50 { sequences.append(event.sequence) }
-        if event.order >= 0 {
-            if orders.count < 50, !orders.contains(event.order) { orders.append(event.order) }
-            orderSet?.insert(event.order)
+        from = min(from, time)
+        to = max(to, time)
+        if sequences.count < 50 { sequences.append(sequence) }
+        if order >= 0 {
+            if orders.count < 50, !orders.contains(order) { orders.append(order) }
+            orderSet?.insert(order)
         }
     }
 
@@ -813,13 +818,7 @@ struct SlidingWindow {
     /// The window's entries as a tally (its first 50 sequences and orders).
     var tally: Tally {
         var tally = Tally()
-        for index in head..<times.count {
-            tally.count += 1
-            tally.from = min(tally.from, times[index])
-            tally.to = max(tally.to, times[index])
-            if tally.sequences.count < 50 { tally.sequences.append(sequences[index]) }
-            if orders[index] >= 0, tally.orders.count < 50, !tally.orders.contains(orders[index]) { tally.orders.append(orders[index]) }
-        }
+        for index in head..<times.count { tally.add(time: times[index], sequence: sequences[index], order: orders[index]) }
         return tally
     }
 

@@ -198,7 +198,7 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(denied: .reviewAlreadyRequested, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
         }
         do {
-            return try await release(request, granted: granted, draft: draft, span: span)
+            return try await release(request, granted: granted, draft: draft, now: now, span: span)
         } catch {
             if claimsReview { try? await vault.giveBackReviewRequest(request.orderID, claimedAt: now) }
             throw error
@@ -207,7 +207,9 @@ public final class AccessBroker: Sendable {
 
     /// Opens the granted fields and logs the grant (durable before anything is released).
     nonisolated(nonsending)
-    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft, span: any Span) async throws -> RevealedContact {
+    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft, now: Date, span: any Span)
+        async throws -> RevealedContact
+    {
         var draft = draft
         let fields = request.askedFields.sorted()
         var values: [ContactField: SecureBytes] = [:]
@@ -235,7 +237,7 @@ public final class AccessBroker: Sendable {
         }
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
-        draft.explanation = explanation(of: request, state: granted, now: vault.clock.now).rawValue
+        draft.explanation = explanation(of: request, state: granted, now: now).rawValue  // at the decision's moment
         try await record(draft, span)  // durable before anything is released
         return RevealedContact(values: values)
     }

@@ -11,6 +11,14 @@ public enum SupportCaseEvent: Sendable, Equatable {
     case closed(at: Date)
 }
 
+extension SupportCaseEvent {
+    /// Whether this is the case's opening.
+    fileprivate var opens: Bool {
+        if case .opened = self { return true }
+        return false
+    }
+}
+
 extension Vault {
     /// Records a support case event and logs it (`case-opened`, `case-assigned`, `case-closed`,
     /// with the case id in the entry's details). The broker explains a support read by these
@@ -27,16 +35,14 @@ extension Vault {
         guard !caseID.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw BuyerGuardError(.invalidArgument, "a support case needs a case id")
         }
-        let existing = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT order_id FROM support_cases WHERE case_id = ?", arguments: [caseID])
-                .map { $0["order_id"] as String }
+        let (existing, orderExists) = try await database.read { db in
+            (try String.fetchOne(db, sql: "SELECT order_id FROM support_cases WHERE case_id = ?", arguments: [caseID]),
+             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?)", arguments: [orderID.rawValue]) ?? false)
         }
-        let exists = try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE order_id = ?)", arguments: [orderID.rawValue]) ?? false
-        }
-        guard exists else { throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path) }
-        if let existing, existing != orderID.rawValue {
-            throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) belongs to another order; a case concerns one order")
+        guard orderExists else { throw BuyerGuardError(.orderNotFound, "no order \(orderID) in the vault", location: folder.path) }
+        if let existing, existing != orderID.rawValue { throw Self.caseOfAnotherOrder(caseID) }
+        if existing == nil, !event.opens {  // assigned or closed: only a case that was opened
+            throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) was never opened")
         }
         let kind: AuditEventKind
         var details = ["case": caseID]
@@ -46,11 +52,9 @@ extension Vault {
             details["date"] = ISO8601DateFormatter().string(from: date)
         case .assigned(let handler):
             try AuditText.requirePrintable(handler, as: "handler")
-            guard existing != nil else { throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) was never opened") }
             kind = .caseAssigned
             details["handler"] = handler
         case .closed(let date):
-            guard existing != nil else { throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) was never opened") }
             kind = .caseClosed
             details["date"] = ISO8601DateFormatter().string(from: date)
         }
@@ -64,9 +68,7 @@ extension Vault {
                         """, arguments: [caseID, orderID.rawValue, Int64(date.timeIntervalSince1970.rounded(.down))])
                     // Checked again inside the write: another process may have opened the id for another order meanwhile.
                     let owner = try String.fetchOne(db, sql: "SELECT order_id FROM support_cases WHERE case_id = ?", arguments: [caseID])
-                    guard owner == orderID.rawValue else {
-                        throw BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) belongs to another order; a case concerns one order")
-                    }
+                    guard owner == orderID.rawValue else { throw Self.caseOfAnotherOrder(caseID) }
                 case .assigned(let handler):
                     try db.execute(sql: "UPDATE support_cases SET handler = ? WHERE case_id = ?", arguments: [handler, caseID])
                 case .closed(let date):
@@ -76,6 +78,10 @@ extension Vault {
             }
             return ((), finished)
         }
+    }
+
+    private static func caseOfAnotherOrder(_ caseID: String) -> BuyerGuardError {
+        BuyerGuardError(.invalidArgument, "support case \(AuditText.escaped(caseID)) belongs to another order; a case concerns one order")
     }
 
     /// The support case a support read names, for its explanation (`nil`: never opened).
