@@ -57,10 +57,11 @@ public struct DetectionRules: Sendable, Equatable {
     public var bulkDistinctBuyers = 25
     /// The window for ``bulkDistinctBuyers``, in seconds.
     public var bulkWindow: TimeInterval = 300
-    /// For big shops: the window threshold is also at least this multiple of the pace at which
-    /// the median day's orders would be worked through in 8 hours (3,300 orders a day: 103 buyers
-    /// in 5 minutes; 150 a day: the 25 above).
-    public var bulkPaceFactor = 3.0
+    /// The window threshold can also follow the shop's volume: at least this multiple of the pace
+    /// at which the median day's orders would be worked through in 8 hours (with 3: 3,300 orders a
+    /// day give 103 buyers in 5 minutes). Off (0) by default: the window counts only accesses
+    /// nothing explains (or made at night), which a bigger shop does not make more of.
+    public var bulkPaceFactor = 0.0
     /// One actor reading more distinct buyers in an hour than this multiple of the seller's average
     /// day of orders (and at least ``bulkDistinctBuyers``) is a sweep.
     public var hourlyShareOfDailyOrders = 2.0
@@ -69,7 +70,9 @@ public struct DetectionRules: Sendable, Equatable {
     public var sequentialRun = 20
 
     // email-harvesting
-    /// An actor who read at least this many buyer emails in a day...
+    /// An actor who read at least this many buyer emails in a day (not counting the read
+    /// ``AccessBroker``'s `send` makes for its own message, nor the reads of a support case the
+    /// buyer opened)...
     public var harvestMinimumEmails = 20
     /// ...while sending fewer messages than this share of those reads is harvesting emails.
     public var harvestMessageRatio = 0.5
@@ -82,8 +85,30 @@ public struct DetectionRules: Sendable, Equatable {
     /// An actor with this many support case ids in a day that are used once and never answered
     /// (no message to that order) is unexplained.
     public var singleUseCasesPerDay = 8
-    /// An actor-day with this many unexplained reads is medium severity (fewer: low).
+    /// An actor-day with this many unexplained orders is medium severity (fewer: low)...
     public var unexplainedMediumCount = 5
+    /// ...and with this many, high; medium is high too when the unexplained are at least
+    /// ``unexplainedHighShare`` of the actor's requests that day.
+    public var unexplainedHighCount = 10
+    /// See ``unexplainedHighCount``.
+    public var unexplainedHighShare = 0.5
+    /// Slow patterns: the days over which an actor's unexplained orders (below a high day) add up...
+    public var slowDays = 28
+    /// ...to this many for medium...
+    public var slowMediumCount = 20
+    /// ...or this many for high...
+    public var slowHighCount = 40
+    /// ...on at least this many different days.
+    public var slowMinimumDays = 8
+    /// Seller-wide: the days over which the unexplained orders of several actors (each below a
+    /// high day) add up...
+    public var sellerWideDays = 7
+    /// ...to this many for high...
+    public var sellerWideCount = 40
+    /// ...from at least this many actors, each with at least ``sellerWideActorMinimum``.
+    public var sellerWideActors = 2
+    /// See ``sellerWideActors``.
+    public var sellerWideActorMinimum = 5
 
     // stale-data
     /// Retention after delivery, in days, as in the access policy.
@@ -100,8 +125,9 @@ public struct DetectionRules: Sendable, Equatable {
     public var baselineMinimumDays = 7
     /// How many standard deviations above the mean is "far above".
     public var baselineSigmas = 3.0
-    /// Days with fewer distinct buyers than this are never reported.
-    public var baselineFloor = 30
+    /// Days with fewer distinct buyers than this are never reported (the rule counts, like the
+    /// window rules, the buyers of accesses nothing explains or made outside business hours).
+    public var baselineFloor = 10
     /// A day above this multiple of the median of the actor's peers (same role, same day) is far above them.
     public var peerFactor = 4.0
     /// Peers (others with the role, active that day) needed for the peer comparison.
@@ -202,6 +228,16 @@ extension DetectionRules {
                 case (.unexplainedAccess, "case-max-buyers"): caseMaxBuyers = try int()
                 case (.unexplainedAccess, "single-use-cases-per-day"): singleUseCasesPerDay = try int()
                 case (.unexplainedAccess, "medium-count"): unexplainedMediumCount = try int()
+                case (.unexplainedAccess, "high-count"): unexplainedHighCount = try int()
+                case (.unexplainedAccess, "high-share"): unexplainedHighShare = try double()
+                case (.unexplainedAccess, "slow-days"): slowDays = try int()
+                case (.unexplainedAccess, "slow-medium-count"): slowMediumCount = try int()
+                case (.unexplainedAccess, "slow-high-count"): slowHighCount = try int()
+                case (.unexplainedAccess, "slow-minimum-days"): slowMinimumDays = try int()
+                case (.unexplainedAccess, "seller-wide-days"): sellerWideDays = try int()
+                case (.unexplainedAccess, "seller-wide-count"): sellerWideCount = try int()
+                case (.unexplainedAccess, "seller-wide-actors"): sellerWideActors = try int()
+                case (.unexplainedAccess, "seller-wide-actor-minimum"): sellerWideActorMinimum = try int()
                 case (.staleData, "retention-days-after-delivery"): retentionDaysAfterDelivery = try int()
                 case (.staleData, "retention-days-without-delivery"): retentionDaysWithoutDelivery = try int()
                 case (.staleData, "within-days"): staleWithinDays = try int()

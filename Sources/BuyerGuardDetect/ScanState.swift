@@ -37,7 +37,7 @@ struct ScanState {
     private let unshipped, pending, shipped, delivered, returned, refunded, cancelled: Int32
     private let orderUnavailable, shipmentDelay, returnConfirmation, refundConfirmation: Int32
     private let prohibited, unrecognized, retentionEnded, purged, shippingWindowClosed: Int32
-    private let unexplainedCode, caseOpened: Int32
+    private let unexplainedCode, caseOpened, messagingChannel, orderCancelled: Int32
     /// Whether the shop records its support cases (a `case-opened` was seen): from then on the
     /// broker's explanation of a support read is trusted, before it every one would be unexplained.
     private var casesRecorded = false
@@ -62,6 +62,7 @@ struct ScanState {
         orderUnavailable = s(MessageKind.orderUnavailable.rawValue); shipmentDelay = s(MessageKind.shipmentDelay.rawValue)
         returnConfirmation = s(MessageKind.returnConfirmation.rawValue); refundConfirmation = s(MessageKind.refundConfirmation.rawValue)
         unexplainedCode = s(AccessExplanation.unexplained.rawValue); caseOpened = s(AuditEventKind.caseOpened.rawValue)
+        messagingChannel = s(AccessChannel.messaging.rawValue); orderCancelled = s(AccessBroker.DenialReason.orderCancelled.rawValue)
         prohibited = s("purpose-prohibited"); unrecognized = s("purpose-unrecognized")
         retentionEnded = s("retention-ended"); purged = s("purged"); shippingWindowClosed = s("shipping-window-closed")
         canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
@@ -114,7 +115,11 @@ struct ScanState {
         if event.kind == messageSent {
             actors[slot].dayMessages += 1
             actors[slot].dayCounts.messagesSent += 1
-            if event.order >= 0 { answered.insert(Int64(slot) << 32 | Int64(event.order)) }
+            if event.order >= 0 {
+                answered.insert(Int64(slot) << 32 | Int64(event.order))
+                // The email read `send` made for this message is the message's, not one more read.
+                if let index = actors[slot].sendReads.firstIndex(where: { $0.order == event.order }) { actors[slot].sendReads.remove(at: index) }
+            }
             return
         }
         if event.kind == caseOpened { casesRecorded = true }
@@ -154,6 +159,11 @@ struct ScanState {
 
         if event.decision == .denied {
             denied(event, slot: slot, hour: hour)
+            // Refused for the order's state: the same pattern as a granted read nothing explains.
+            if event.buyer >= 0, event.reason == shippingWindowClosed || event.reason == orderCancelled
+                || event.reason == retentionEnded || event.reason == purged {
+                volume(event, slot: slot, hour: hour)
+            }
             return
         }
         guard event.decision == .granted, event.buyer >= 0 else { return }
@@ -193,7 +203,7 @@ struct ScanState {
             actors[slot].dayDenied[event.purpose, default: Tally()].add(event)
         } else if event.reason == retentionEnded || event.reason == purged {
             actors[slot].dayStalePast.add(event)
-        } else if event.reason == shippingWindowClosed {
+        } else if event.reason == shippingWindowClosed || event.reason == orderCancelled {
             actors[slot].dayUnexplained.add(event)
         }
         // Mutated in place: a copy would duplicate the window's arrays on every entry.
@@ -209,65 +219,49 @@ struct ScanState {
     }
 
     private mutating func read(_ event: AuditEvent, slot: Int, hour: Int, released: UInt32) {
-        // Bulk reads: distinct buyers in a sliding window. A burst goes on while the window stays
-        // over the threshold with no gap longer than the window; its finding covers all of it.
-        actors[slot].reads.add(event, key: event.buyer)
-        let window = actors[slot].reads
-        if rules.isEnabled(.bulkRead) {
-            let windowMillis = Int64(rules.bulkWindow * 1000)
-            if actors[slot].bulkBurst != nil, event.timeMillis - actors[slot].bulkReported > windowMillis { closeBurst(slot) }
-            actors[slot].bulkBurst?.add(event, inWindow: window.distinctKeys)
-            if window.distinctKeys >= bulkThreshold,
-               Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
-                let name = symbols[event.actor]
-                actors[slot].bulkBurst = BulkBurst(finding: findings.count, window: window)
-                findings.append(Finding(
-                    rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
-                    from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
-                    explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)), more than day-to-day work needs."))
-            }
-        }
-        walk(event, slot: slot)
-
-        // The day's and the hour's distinct buyers.
-        if actors[slot].dayBuyers.insert(event.buyer).inserted { actors[slot].dayReads.add(event) }
-        if actors[slot].hour != hour {
-            actors[slot].closeHour()
-            actors[slot].hour = hour
-        }
-        if actors[slot].hourBuyers.insert(event.buyer).inserted { actors[slot].hourReads.add(event) }
-
-        if released & Self.emailBit != 0 { actors[slot].dayEmails.add(event) }
-
         // Unexplained by the order's state: the broker's explanation, where the entry has one (a
         // support read only once the shop records its cases); else judged here from the entry.
+        let unexplained: Bool
+        var caseExplained = false
         if event.explanation >= 0 {
-            if event.explanation == unexplainedCode, event.purpose != support || casesRecorded {
-                actors[slot].dayUnexplained.add(event)
-                actors[slot].dayCounts.unexplained += 1
-            }
+            unexplained = event.explanation == unexplainedCode && (event.purpose != support || casesRecorded)
+            caseExplained = event.purpose == support && casesRecorded && event.explanation != unexplainedCode
             if event.purpose == support, event.caseID >= 0 {
                 cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
             }
         } else if event.purpose == shipping {
-            if event.daysSinceDelivery >= rules.shippingDaysAfterDelivery {
-                actors[slot].dayUnexplained.add(event)
-                actors[slot].dayCounts.unexplained += 1
-            }
+            unexplained = event.daysSinceDelivery >= rules.shippingDaysAfterDelivery
         } else if event.purpose == messaging {
             let status = event.orderStatus
-            let unexplained = switch event.messageKind {
+            unexplained = switch event.messageKind {
             case orderUnavailable, shipmentDelay: status == shipped || status == delivered || status == returned || status == refunded
             case returnConfirmation: status != returned && status != refunded
             case refundConfirmation: status != refunded
             default: false
             }
-            if unexplained {
-                actors[slot].dayUnexplained.add(event)
-                actors[slot].dayCounts.unexplained += 1
+        } else {
+            unexplained = false
+            if event.purpose == support, event.caseID >= 0 {
+                cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
             }
-        } else if event.purpose == support, event.caseID >= 0 {
-            cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
+        }
+        if unexplained {
+            actors[slot].dayUnexplained.add(event)
+            actors[slot].dayCounts.unexplained += 1
+        }
+        let offHours = !rules.businessHours.contains(hour)
+        if unexplained || offHours { volume(event, slot: slot, hour: hour) }
+
+        // Emails: the read `send` makes for its message waits for the message (see `messageSent`);
+        // a support case's own conversation is explained by the case.
+        if released & Self.emailBit != 0, !caseExplained {
+            if event.channel == messagingChannel {
+                actors[slot].sendReads.append((event.order, event.timeMillis, event.sequence))
+                // A read no message follows stays a read: only the few in flight wait.
+                if actors[slot].sendReads.count > ActorState.sendsInFlight { actors[slot].flushSendReads(keeping: ActorState.sendsInFlight) }
+            } else {
+                actors[slot].dayEmails.add(event)
+            }
         }
 
         // Near or past the retention end.
@@ -283,6 +277,39 @@ struct ScanState {
         if !rules.businessHours.contains(hour) { actors[slot].dayOffHours.add(event) }
     }
 
+    /// The window rules, on an access nothing explains or made outside business hours (granted, or
+    /// refused for the order's state): distinct buyers in a sliding window, walks through the order
+    /// list, and the day's and the hour's distinct buyers for the baselines and sweeps. Explained
+    /// work in any volume (a morning label batch of 600 orders awaiting shipment) is not counted.
+    private mutating func volume(_ event: AuditEvent, slot: Int, hour: Int) {
+        // Bulk reads: a burst goes on while the window stays over the threshold with no gap longer
+        // than the window; its finding covers all of it.
+        actors[slot].reads.add(event, key: event.buyer)
+        let window = actors[slot].reads
+        if rules.isEnabled(.bulkRead) {
+            let windowMillis = Int64(rules.bulkWindow * 1000)
+            if actors[slot].bulkBurst != nil, event.timeMillis - actors[slot].bulkReported > windowMillis { closeBurst(slot) }
+            actors[slot].bulkBurst?.add(event, inWindow: window.distinctKeys)
+            if window.distinctKeys >= bulkThreshold,
+               Self.firstReport(&actors[slot].bulkReported, at: event.timeMillis, window: rules.bulkWindow) {
+                let name = symbols[event.actor]
+                actors[slot].bulkBurst = BulkBurst(finding: findings.count, window: window)
+                findings.append(Finding(
+                    rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
+                    from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
+                    explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)) that nothing in their orders explains (or at night), more than day-to-day work needs."))
+            }
+        }
+        walk(event, slot: slot)
+
+        if actors[slot].dayBuyers.insert(event.buyer).inserted { actors[slot].dayReads.add(event) }
+        if actors[slot].hour != hour {
+            actors[slot].closeHour()
+            actors[slot].hour = hour
+        }
+        if actors[slot].hourBuyers.insert(event.buyer).inserted { actors[slot].hourReads.add(event) }
+    }
+
     /// Rewrites a bulk-read finding to cover its whole burst, once the burst is over (or the scan
     /// ends): an export of 857 buyers in 15 minutes is one finding that says so, not "25 buyers
     /// within 5 minutes". A live monitor has already reported the finding as it began.
@@ -295,7 +322,7 @@ struct ScanState {
         findings[burst.finding].to = Self.date(burst.tally.to)
         findings[burst.finding].evidence = burst.tally.evidence(symbols)
         findings[burst.finding].explanation = "\(name) read \(burst.buyers.count) different buyers in \(Self.minutes(max(span, 1))) "
-            + "(up to \(burst.peak) within any \(Self.minutes(rules.bulkWindow))), more than day-to-day work needs."
+            + "(up to \(burst.peak) within any \(Self.minutes(rules.bulkWindow))) that nothing in their orders explains (or at night), more than day-to-day work needs."
     }
 
     /// Reads that walk the order list: distinct orders in increasing order-id order.
@@ -392,6 +419,7 @@ struct ScanState {
         defer { actors[slot].startDay(next) }
         guard actors[slot].day != .min else { return }
         actors[slot].closeHour()
+        actors[slot].flushSendReads(keeping: 0)
         let state = actors[slot]
         let name = symbols[state.name]
 
@@ -407,10 +435,14 @@ struct ScanState {
             add(.emailHarvesting, .high, name, emails,
                 "\(name) read \(emails.count) buyer emails in a day but sent \(Self.count(state.dayMessages, "message")): emails collected, not used for orders.")
         }
-        if rules.isEnabled(.unexplainedAccess), state.dayUnexplained.count > 0 {
+        let unexplainedSeverity = unexplainedSeverity(state)
+        if rules.isEnabled(.unexplainedAccess), let severity = unexplainedSeverity {
             let tally = state.dayUnexplained
-            add(.unexplainedAccess, tally.count >= rules.unexplainedMediumCount ? .medium : .low, name, tally,
-                "\(name) read or asked for \(Self.orders(tally)) whose state does not call for it (shipping data long after delivery, messages no order event asked for).")
+            let share = Double(tally.count) / Double(max(1, state.dayCounts.requests))
+            let of = share >= 0.995 ? "all of their requests" : "\(Int((share * 100).rounded()))% of their requests"
+            add(.unexplainedAccess, severity, name, tally,
+                "\(name) read or asked for \(Self.orders(tally)) whose state does not call for it (shipping data long after delivery, "
+                + "messages no order event asked for, support cases nobody opened): \(of) that day.")
         }
         if rules.isEnabled(.staleData) {
             if state.dayStalePast.count > 0 {
@@ -430,15 +462,33 @@ struct ScanState {
             add(.offHours, .low, name, state.dayOffHours,
                 "\(name) \(what) outside business hours (\(rules.businessHours.lowerBound):00-\(rules.businessHours.upperBound):00).")
         }
+        // What the slow-pattern rules add up: the day's unexplained and past-retention orders, unless
+        // the day was high on its own.
+        var slow = Tally(countingOrders: true)
+        if unexplainedSeverity != .high {
+            slow.merge(state.dayUnexplained)
+            slow.merge(state.dayStalePast)
+        }
         actors[slot].history.append(DaySummary(
             day: state.day, buyers: state.dayBuyers.count, touched: state.dayTouched.count, role: state.role,
-            reads: state.dayReads, busiestHour: state.busiestHour))
+            reads: state.dayReads, busiestHour: state.busiestHour, unexplained: slow))
         if state.dayCounts.requests + state.dayCounts.messagesSent > 0 {
             activityDays.append((state.name, state.day, state.dayCounts))
         }
     }
 
-    private mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, _ tally: Tally, _ explanation: String) {
+    /// The severity of an actor's day of unexplained orders: by how many, and by their share of
+    /// the day's requests; `nil` for none.
+    private func unexplainedSeverity(_ state: ActorState) -> Severity? {
+        let tally = state.dayUnexplained
+        guard tally.count > 0 else { return nil }
+        let orders = tally.distinctOrders
+        if orders >= rules.unexplainedHighCount { return .high }
+        guard orders >= rules.unexplainedMediumCount else { return .low }
+        return Double(tally.count) >= rules.unexplainedHighShare * Double(max(1, state.dayCounts.requests)) ? .high : .medium
+    }
+
+    fileprivate mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, _ tally: Tally, _ explanation: String) {
         findings.append(Finding(rule: rule.rawValue, severity: severity, actor: actor, from: Self.date(tally.from), to: Self.date(tally.to),
                                 evidence: tally.evidence(symbols), explanation: explanation))
     }
@@ -460,6 +510,7 @@ struct ScanState {
         copy.hourlySweeps()
         copy.baselines()
         copy.supportCases()
+        copy.slowPatterns()
         return (copy.findings, copy.activity())
     }
 
@@ -494,7 +545,7 @@ struct ScanState {
                 }
                 if covered { continue }  // the sweep is already reported, with its window
                 add(.bulkRead, .high, name, day.busiestHour,
-                    "\(name) read \(day.busiestHour.count) different buyers in one hour; the seller's usual day has about \(Int(usualDay)) orders.")
+                    "\(name) read \(day.busiestHour.count) different buyers in one hour without an explanation (or at night); the seller's usual day has about \(Int(usualDay)) orders.")
             }
         }
     }
@@ -528,7 +579,7 @@ struct ScanState {
                     let season = max(1, surges[day.day, default: []].filter { $0.actor != actor.name }.map(\.ratio).max() ?? 1)
                     let limit = (mean + rules.baselineSigmas * max(deviation, 1)) * season
                     if Double(day.buyers) > limit {
-                        reasons.append("\(day.buyers) buyers against a usual \(Int(mean.rounded())) ± \(Int(deviation.rounded())) over the previous \(prior.count) working days")
+                        reasons.append("\(day.buyers) buyers read without an explanation (or at night) against a usual \(Int(mean.rounded())) ± \(Int(deviation.rounded())) over the previous \(prior.count) working days")
                     }
                 }
                 if day.role >= 0 {
@@ -554,9 +605,10 @@ struct ScanState {
         var singleUse: [String: (slot: Int, tally: Tally)] = [:]
         for (caseID, supportCase) in cases.sorted(by: { Tally.precedes($0.value.reads, $1.value.reads) }) {
             if supportCase.buyers.count > rules.caseMaxBuyers {
-                // Named after whoever did most of the reads; the others are in the sentence.
+                // Named after whoever read most of the other buyers (a case's own buyer is the one its
+                // first read was about), then most reads; the others are in the sentence.
                 let readers = supportCase.readers.enumerated()
-                    .sorted { ($0.element.reads, -$0.offset) > ($1.element.reads, -$1.offset) }.map(\.element)
+                    .sorted { ($0.element.others, $0.element.reads, -$0.offset) > ($1.element.others, $1.element.reads, -$1.offset) }.map(\.element)
                 let name = symbols[actors[readers[0].slot].name]
                 let by = readers.count == 1 ? "by \(name)"
                     : "by " + readers.map { "\(symbols[actors[$0.slot].name]) (\(Self.count($0.reads, "read")))" }.joined(separator: ", ")
@@ -568,9 +620,86 @@ struct ScanState {
         }
         for (_, value) in singleUse.sorted(by: { Tally.precedes($0.value.tally, $1.value.tally) }) where value.tally.count >= rules.singleUseCasesPerDay {
             let name = symbols[actors[value.slot].name]
-            add(.unexplainedAccess, .medium, name, value.tally,
+            add(.unexplainedAccess, .high, name, value.tally,
                 "\(name) read \(value.tally.count) buyers in a day under support case ids used once and never answered: cases that may not exist.")
         }
+    }
+}
+
+extension ScanState {
+    /// Slow patterns: an actor's unexplained (or past-retention) orders adding up over weeks on days
+    /// that were not high on their own; and the same spread over several accounts. Each is one
+    /// finding covering every window over its threshold.
+    fileprivate mutating func slowPatterns() {
+        guard rules.isEnabled(.unexplainedAccess) else { return }
+        var ownHigh = Set<Int>()
+        for (slot, actor) in actors.enumerated() {
+            let days = actor.history.filter { $0.unexplained.count > 0 }
+            var covered = Set<Int>()
+            var peak = 0
+            var start = 0
+            var total = 0
+            for end in days.indices {
+                total += days[end].unexplained.distinctOrders
+                while days[end].day - days[start].day >= rules.slowDays {
+                    total -= days[start].unexplained.distinctOrders
+                    start += 1
+                }
+                guard end - start + 1 >= rules.slowMinimumDays, total >= rules.slowMediumCount else { continue }
+                peak = max(peak, total)
+                covered.formUnion(start...end)
+            }
+            guard !covered.isEmpty else { continue }
+            var tally = Tally(countingOrders: true)
+            for index in covered.sorted() { tally.merge(days[index].unexplained) }
+            let severity: Severity = peak >= rules.slowHighCount ? .high : .medium
+            if severity == .high { ownHigh.insert(slot) }
+            let name = symbols[actor.name]
+            add(.unexplainedAccess, severity, name, tally,
+                "\(name) read or asked for \(Self.orders(tally)) that nothing in their state explains on \(covered.count) different days, "
+                + "up to \(peak) within \(rules.slowDays) days: a slow pattern under each day's thresholds.")
+        }
+        sellerWide(excluding: ownHigh)
+    }
+
+    /// Several accounts' unexplained orders, each below its own thresholds, adding up within
+    /// ``DetectionRules/sellerWideDays``: one pattern split across accounts.
+    private mutating func sellerWide(excluding ownHigh: Set<Int>) {
+        var byDay: [Int: [(slot: Int, tally: Tally)]] = [:]
+        for (slot, actor) in actors.enumerated() where !ownHigh.contains(slot) {
+            for day in actor.history where day.unexplained.count > 0 { byDay[day.day, default: []].append((slot, day.unexplained)) }
+        }
+        let days = byDay.keys.sorted()
+        var coveredDays = Set<Int>()
+        var contributors = Set<Int>()
+        var peak = 0
+        var start = 0
+        for end in days.indices {
+            while days[end] - days[start] >= rules.sellerWideDays { start += 1 }
+            var perActor: [Int: Int] = [:]
+            for day in days[start...end] { for (slot, tally) in byDay[day]! { perActor[slot, default: 0] += tally.distinctOrders } }
+            let counted = perActor.filter { $0.value >= rules.sellerWideActorMinimum }
+            let total = counted.values.reduce(0, +)
+            guard counted.count >= rules.sellerWideActors, total >= rules.sellerWideCount else { continue }
+            peak = max(peak, total)
+            contributors.formUnion(counted.keys)
+            coveredDays.formUnion(days[start...end])
+        }
+        guard !contributors.isEmpty else { return }
+        var tally = Tally(countingOrders: true)
+        var perActor: [Int: Int] = [:]
+        for day in coveredDays.sorted() {
+            for (slot, dayTally) in byDay[day]! where contributors.contains(slot) {
+                tally.merge(dayTally)
+                perActor[slot, default: 0] += dayTally.distinctOrders
+            }
+        }
+        // Named after the largest share; every account is in the sentence.
+        let ranked = perActor.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }
+        let names = ranked.map { "\(symbols[actors[$0.key].name]) (\($0.value))" }.joined(separator: ", ")
+        add(.unexplainedAccess, .high, symbols[actors[ranked[0].key].name], tally,
+            "\(ranked.count) accounts together read or asked for \(Self.orders(tally)) that nothing in their state explains, "
+            + "up to \(peak) within \(rules.sellerWideDays) days, each below its own thresholds: \(names).")
     }
 }
 
@@ -610,6 +739,17 @@ struct ActorState {
     var busiestHour = Tally()
     var history: [DaySummary] = []
     var dayCounts = AccessActivity.Counts()
+    /// Email reads on the messaging channel (`send`'s own) waiting for their `message-sent`.
+    var sendReads: [(order: Int32, time: Int64, sequence: Int64)] = []
+    /// How many of ``sendReads`` may wait at once (messages in flight).
+    static let sendsInFlight = 32
+
+    /// Counts the send reads beyond the newest `keeping` as email reads: no message came for them.
+    mutating func flushSendReads(keeping: Int) {
+        guard sendReads.count > keeping else { return }
+        for read in sendReads.prefix(sendReads.count - keeping) { dayEmails.add(time: read.time, sequence: read.sequence, order: read.order) }
+        sendReads.removeFirst(sendReads.count - keeping)
+    }
 
     init(name: Int32, probingWindow: TimeInterval, bulkWindow: TimeInterval) {
         self.name = name
@@ -675,6 +815,8 @@ struct DaySummary {
     var role: Int32
     var reads: Tally
     var busiestHour: Tally
+    /// The day's unexplained and past-retention orders, when the day was not high on its own.
+    var unexplained: Tally
 }
 
 /// One actor's bulk-read burst: its finding, and everything read since the window began.
@@ -709,8 +851,10 @@ struct SupportCase {
     var buyers: [Int32] = []
     var reads = Tally()
     var firstOrder: Int32 = -1
-    /// Who read under the case, in order of first read, and how often.
-    var readers: [(slot: Int, reads: Int)] = []
+    /// Who read under the case, in order of first read, how often, and how often of another
+    /// buyer than the first read's.
+    var readers: [(slot: Int, reads: Int, others: Int)] = []
+    var firstBuyer: Int32 = -1
 
     init(actor: Int, day: Int) {
         self.actor = actor
@@ -718,10 +862,19 @@ struct SupportCase {
     }
 
     mutating func add(_ event: AuditEvent, by slot: Int, limit: Int) {
-        if reads.count == 0 { firstOrder = event.order }
+        if reads.count == 0 {
+            firstOrder = event.order
+            firstBuyer = event.buyer
+        }
         reads.add(event)
         if buyers.count < limit, !buyers.contains(event.buyer) { buyers.append(event.buyer) }
-        if let index = readers.firstIndex(where: { $0.slot == slot }) { readers[index].reads += 1 } else { readers.append((slot, 1)) }
+        let other = event.buyer != firstBuyer ? 1 : 0
+        if let index = readers.firstIndex(where: { $0.slot == slot }) {
+            readers[index].reads += 1
+            readers[index].others += other
+        } else {
+            readers.append((slot, 1, other))
+        }
     }
 }
 

@@ -148,7 +148,7 @@ import Tracing
         }
         let read = { (order: OrderID, actor: String) in
             fixture.clock.advance(by: 1)
-            _ = try? await fixture.broker.withAccess(AccessRequest(actor: actor, purpose: .shipping, orderID: order)) { $0.fields.count }
+            _ = try? await fixture.broker.withAccess(AccessRequest(actor: actor, purpose: MisuseScannerTests.unexplained, orderID: order)) { $0.fields.count }
         }
         let first = monitor()
         try first.resume(from: fixture.vault.auditLog)  // learns the history, reports nothing of it

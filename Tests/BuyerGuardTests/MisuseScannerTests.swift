@@ -30,6 +30,10 @@ import Testing
         return orders.map(\.id)
     }
 
+    /// A purpose the fixture's unshipped orders do not explain (nothing was returned): what the
+    /// window rules count. Shipping the same orders is explained work, which they do not.
+    static let unexplained = Purpose.orderMessaging(.returnConfirmation)
+
     func read(_ fixture: BrokerFixture, _ order: OrderID, actor: String, purpose: Purpose = .shipping, every seconds: TimeInterval = 1) async {
         fixture.clock.advance(by: seconds)
         _ = try? await fixture.broker.withAccess(AccessRequest(actor: actor, purpose: purpose, orderID: order)) { $0.fields.count }
@@ -60,15 +64,24 @@ import Testing
 
     @Test func bulkReadFiresAt25BuyersIn5MinutesNot24() async throws {
         let (fixture, orders) = try await Self.fixture(buyers: 30)
-        for order in orders.prefix(24) { await read(fixture, order, actor: "curious", every: 10) }
+        for order in orders.prefix(24) { await read(fixture, order, actor: "curious", purpose: Self.unexplained, every: 10) }
         #expect(!(try findings(fixture).contains { $0.rule == "bulk-read" }))
-        await read(fixture, orders[24], actor: "curious", every: 10)
+        await read(fixture, orders[24], actor: "curious", purpose: Self.unexplained, every: 10)
         let bulk = try #require(try findings(fixture).first { $0.rule == "bulk-read" })
         #expect(bulk.evidence.count == 25 && bulk.severity == .high)
         // The same 25 reads spread over an hour are a working day, not a sweep.
         let (slow, slowOrders) = try await Self.fixture(buyers: 30)
-        for order in slowOrders.prefix(25) { await read(slow, order, actor: "warehouse", every: 150) }
+        for order in slowOrders.prefix(25) { await read(slow, order, actor: "warehouse", purpose: Self.unexplained, every: 150) }
         #expect(!(try findings(slow).contains { $0.rule == "bulk-read" }))
+        // Explained work in any volume is not a bulk read: 30 labels of orders awaiting shipment in 30 s.
+        let (batch, batchOrders) = try await Self.fixture(buyers: 30)
+        for order in batchOrders { await read(batch, order, actor: "label-printer", every: 1) }
+        #expect(!(try findings(batch).contains { $0.rule == "bulk-read" }))
+        // At night the same batch is counted: nobody prints labels at 03:00.
+        let (night, nightOrders) = try await Self.fixture(buyers: 30)
+        night.clock.advance(by: 17 * 3600)  // from 10:00 to 03:00
+        for order in nightOrders { await read(night, order, actor: "label-printer", every: 1) }
+        #expect(try findings(night).first { $0.rule == "bulk-read" }?.severity == .high)
     }
 
     @Test func emailHarvestingFiresWithoutMessagesNotWithThem() async throws {
