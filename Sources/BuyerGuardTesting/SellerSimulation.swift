@@ -30,6 +30,22 @@ public struct SellerSimulation: Sendable {
         case probing
         /// A temporary helper reads two canary orders.
         case canaryRead = "canary-read"
+        /// Mid-size shop: three support accounts each read about a dozen delivered buyers' emails a
+        /// day for three weeks, under plausible case ids nobody opened.
+        case splitExport = "split-export"
+        /// Mid-size shop: the mailer service reads delivered buyers' emails under message kinds
+        /// their orders' state does not call for, between its real messages.
+        case disguisedExport = "disguised-export"
+        /// Mid-size shop: a warehouse worker in their last week reads addresses of delivered
+        /// orders and of waiting orders the label printer handles.
+        case departingEmployee = "departing-employee"
+        /// Mid-size shop: the label printer's credentials used at night for the last week's orders.
+        case nightService = "night-service"
+        /// Mid-size shop: the owner reads two or three old buyers a day for six weeks under the
+        /// ids of other orders' closed cases.
+        case ownerBrowsing = "owner-browsing"
+        /// Mid-size shop: a canary read in the last week by a support agent.
+        case lateCanary = "late-canary"
     }
 
     /// What to simulate.
@@ -54,6 +70,9 @@ public struct SellerSimulation: Sendable {
         public var canaries = 5
         /// The day a fourth support agent, `support-4`, starts (nil: never).
         public var newHireDay: Int? = 20
+        /// The mid-size shop's shape (``SellerSimulation/midSize(seed:shape:)``); `nil`: the small
+        /// shop described above.
+        public var shape: MidSizeShape?
 
         /// The defaults: six weeks of a shop with 150 orders a day, a holiday peak, every scenario twice.
         public init() {}
@@ -69,6 +88,8 @@ public struct SellerSimulation: Sendable {
         case access(AccessRequest)
         /// An order message or support reply sent through the broker (one email read, then the message).
         case message(actor: String, order: OrderID, purpose: Purpose)
+        /// A support case opened (the buyer's message arrived), assigned or closed, by `actor`.
+        case supportCase(SupportCaseEvent, caseID: String, order: OrderID, actor: String)
         /// The nightly `audit checkpoint`.
         case checkpoint
     }
@@ -110,14 +131,27 @@ public struct SellerSimulation: Sendable {
             "warehouse": .init(name: "warehouse", purposes: ["shipping"]),
             "support": .init(name: "support", purposes: ["order-messaging", "customer-support"]),
         ]
-        for actor in ["label-printer", "warehouse-1", "warehouse-2"] { policy.actorRoles[actor] = "warehouse" }
-        for actor in ["support-1", "support-2", "support-3", "support-4"] { policy.actorRoles[actor] = "support" }
+        policy.roles["mailer"] = .init(name: "mailer", purposes: ["order-messaging"])
+        for actor in ["label-printer", "warehouse-1", "warehouse-2", "warehouse-3", "warehouse-s1", "warehouse-s2", "warehouse-s3"] {
+            policy.actorRoles[actor] = "warehouse"
+        }
+        for actor in ["support-1", "support-2", "support-3", "support-4", "support-5", "support-6", "support-s1", "support-s2", "support-s3"] {
+            policy.actorRoles[actor] = "support"
+        }
+        policy.actorRoles["mailer"] = "mailer"
         return policy
     }
 
     /// Calls `body` with each day's steps, in time order, and returns the plants.
     @discardableResult
     public func run(_ body: (_ day: Int, _ steps: [TimedStep]) async throws -> Void) async rethrows -> [Plant] {
+        if let shape = configuration.shape {
+            var world = MidSizeWorld(configuration: configuration, shape: shape)
+            for day in 0..<configuration.days {
+                try await body(day, world.day(day))
+            }
+            return world.base.plants
+        }
         var world = World(configuration: configuration)
         for day in 0..<configuration.days {
             try await body(day, world.day(day))
@@ -371,6 +405,8 @@ struct World {
             for canary in makeCanaries().prefix(2) {
                 steps.append((day, hour(10...16), .access(AccessRequest(actor: actor, purpose: .shipping, orderID: canary.id))))
             }
+        case .splitExport, .disguisedExport, .departingEmployee, .nightService, .ownerBrowsing, .lateCanary:
+            preconditionFailure("\(scenario.rawValue) plays in the mid-size shop (SellerSimulation.midSize) only")
         }
         for (stepDay, at, step) in steps { schedule(stepDay, at, step, scenario) }
         let times = steps.map { time($0.0, $0.1) }

@@ -37,6 +37,8 @@ struct SyntheticWriter {
     /// Order ids by day of purchase (days since 1970), to forget them in one go.
     var purchasedOn: [Int: [OrderID]] = [:]
     var pending: [SyntheticAuditEntry] = []
+    /// The support cases recorded so far, as the vault would keep them.
+    var cases: [String: SupportCaseState] = [:]
 
     init(log: AuditLog, policy: AccessPolicy, batchSize: Int) {
         self.log = log
@@ -69,6 +71,26 @@ struct SyntheticWriter {
                 append(SyntheticAuditEntry(time: now, kind: "message-sent", actor: actor, orderID: order.rawValue, decision: .event,
                                            channel: AccessChannel.messaging.rawValue, details: "{\"kind\":\"\(kind)\"}"))
             }
+        case .supportCase(let event, let caseID, let order, let actor):
+            let kind: AuditEventKind
+            var details = "{\"case\":\"\(caseID)\"}"
+            switch event {
+            case .opened:
+                guard orders[order] != nil, cases[caseID] == nil else { return }
+                cases[caseID] = SupportCaseState(orderID: order.rawValue)
+                kind = .caseOpened
+            case .assigned(let handler):
+                guard let state = cases[caseID] else { return }
+                cases[caseID] = SupportCaseState(orderID: state.orderID, handler: handler, closed: state.closed)
+                kind = .caseAssigned
+                details = "{\"case\":\"\(caseID)\",\"handler\":\"\(handler)\"}"
+            case .closed:
+                guard let state = cases[caseID] else { return }
+                cases[caseID] = SupportCaseState(orderID: state.orderID, handler: state.handler, closed: true)
+                kind = .caseClosed
+            }
+            append(SyntheticAuditEntry(time: now, kind: kind.rawValue, actor: actor, orderID: order.rawValue, decision: .event,
+                                       channel: AccessChannel.library.rawValue, details: details))
         case .checkpoint:
             try await flush()
             _ = try await log.checkpoint(at: now)
@@ -82,11 +104,11 @@ struct SyntheticWriter {
         let asked = request.askedFields
         let reason = decide(request, state: state, now: now)
         let days = { (from: Date?) in from.map { Int(now.timeIntervalSince($0) / 86_400) } }
-        // As the broker explains a grant (this shop records no support cases).
+        // As the broker explains a grant.
         let explanation = reason == nil ? state.map {
             AccessExplanation.of(request.purpose, actor: request.actor, status: $0.status, delivered: $0.delivered,
                                  returned: $0.status == .returned || $0.status == .refunded, refunded: $0.status == .refunded,
-                                 supportCase: nil, orderID: request.orderID.rawValue, now: now).rawValue
+                                 supportCase: request.purpose.caseID.flatMap { cases[$0] }, orderID: request.orderID.rawValue, now: now).rawValue
         } : nil
         append(SyntheticAuditEntry(
             time: now, actor: request.actor, role: policy.role(of: request.actor)?.name, purpose: request.purpose.family,

@@ -36,6 +36,8 @@ import Testing
                     _ = try? await broker.withAccess(request) { $0.fields.count }
                 case .message(let actor, let order, let purpose):
                     try? await broker.send(Self.message(purpose, order: order, now: timed.time), order: order, actor: actor, via: transport)
+                case .supportCase(let event, let caseID, let order, let actor):
+                    try await temporary.vault.recordCase(event, caseID: caseID, for: order, actor: actor)
                 case .checkpoint:
                     _ = try await temporary.vault.auditLog.checkpoint()
                 }
@@ -105,8 +107,8 @@ import Testing
 
         var table: String {
             var lines = ["| scenario | planted | found (medium+) | found (high+) | rules that fired |", "|---|---|---|---|---|"]
-            for scenario in SellerSimulation.Scenario.allCases {
-                let row = recall[scenario] ?? (0, 0, 0)
+            for scenario in SellerSimulation.Scenario.allCases where recall[scenario] != nil {
+                let row = recall[scenario]!
                 let fired = rules[scenario, default: []].sorted().joined(separator: ", ")
                 lines.append("| \(scenario.rawValue) | \(row.planted) | \(row.medium) | \(row.high) | \(fired) |")
             }
@@ -142,9 +144,9 @@ import Testing
         }
 
         #expect(plants.count == configuration.plants.count)
-        for scenario in SellerSimulation.Scenario.allCases {
+        for scenario in Set(configuration.plants.map(\.scenario)) {
             let row = try #require(score.recall[scenario])
-            #expect(row.medium == row.planted, "\(scenario.rawValue) missed: \(score.table)")
+            #expect(row.high == row.planted, "\(scenario.rawValue) not found at high: \(score.table)")
         }
         #expect(!findings.contains { $0.rule == "log-integrity" }, "a nightly-checkpointed log is intact")
         // Legitimate work, the five-times holiday peak included, raises nothing high.
@@ -166,5 +168,121 @@ import Testing
             #expect(rulesFound(syntheticFindings) == rulesFound(findings), "\(plant.scenario) \(plant.actor)")
         }
         #expect(Score(findings: syntheticFindings, plants: plants).unplanted == score.unplanted)
+    }
+}
+
+/// Ten weeks of a mid-size Italian shop (``SellerSimulation/midSize(seed:shape:)``): a few hundred
+/// orders a day, a four-times peak of ten days, label batches of hundreds, support cases recorded
+/// and re-read over days, seasonal hires; with the abuse families of #11 planted. Through the real
+/// vault and broker, then one scan in the shop's time zone.
+extension DetectionEvaluationTests {
+    /// What the scan of one shop found, and how much of its legitimate work was explained.
+    struct ShopEvaluation {
+        var score: Score
+        var findings: [Finding]
+        var plants: [SellerSimulation.Plant]
+        /// Granted legitimate accesses, and how many of them the broker explained.
+        var legitimate = (granted: 0, explained: 0)
+        var entries = 0
+
+        var explanationRate: Double { Double(legitimate.explained) / Double(max(1, legitimate.granted)) }
+
+        /// Medium and low findings on legitimate work, per rule.
+        var legitimateByRule: String {
+            var counts: [String: (medium: Int, low: Int)] = [:]
+            for finding in score.unplantedFindings {
+                var row = counts[finding.rule] ?? (0, 0)
+                if finding.severity == .medium { row.medium += 1 } else if finding.severity == .low { row.low += 1 }
+                counts[finding.rule] = row
+            }
+            return counts.sorted { $0.key < $1.key }.map { "\($0.key): medium \($0.value.medium), low \($0.value.low)" }.joined(separator: "; ")
+        }
+    }
+
+    static func evaluate(_ configuration: SellerSimulation.Configuration) async throws -> ShopEvaluation {
+        // Which entries are planted: their actor and time (legitimate steps never share both).
+        var planted = Set<String>()
+        let simulation = SellerSimulation(configuration)
+        _ = await simulation.run { _, steps in
+            for timed in steps where timed.scenario != nil {
+                if case .access(let request) = timed.step {
+                    planted.insert("\(request.actor)|\(Int64((timed.time.timeIntervalSince1970 * 1000).rounded()))")
+                }
+            }
+        }
+        let (temporary, plants, canaries) = try await simulate(configuration)
+        var rules = DetectionRules()
+        rules.canaryOrders = Set(canaries.map(\.rawValue))
+        rules.timeZone = configuration.shape?.timeZone
+        let log = temporary.vault.auditLog
+        let findings = try MisuseScanner(rules: rules).scan(log, trustedPublicKey: log.signingPublicKey)
+        var evaluation = ShopEvaluation(score: Score(findings: findings, plants: plants), findings: findings, plants: plants)
+        try log.forEachEntry { entry in
+            evaluation.entries += 1
+            guard entry.kind == "access", entry.decision == .granted,
+                  !planted.contains("\(entry.actor)|\(Int64((entry.time.timeIntervalSince1970 * 1000).rounded()))") else { return }
+            evaluation.legitimate.granted += 1
+            if entry.explanation.flatMap(AccessExplanation.init(rawValue:))?.isExplained == true { evaluation.legitimate.explained += 1 }
+        }
+        return evaluation
+    }
+
+    static func report(_ evaluation: ShopEvaluation, weeks: Double) {
+        print("\(evaluation.entries) entries, \(evaluation.findings.count) findings")
+        print(evaluation.score.table)
+        print(String(format: "explanation rate of legitimate accesses: %.4f (%d of %d)", evaluation.explanationRate,
+                     evaluation.legitimate.explained, evaluation.legitimate.granted))
+        print("legitimate work, per rule: \(evaluation.legitimateByRule)")
+        let mediums = evaluation.score.unplanted[.medium, default: 0]
+        print(String(format: "medium on legitimate work: %d in %.0f weeks (%.2f a week)", mediums, weeks, Double(mediums) / weeks))
+        for finding in evaluation.score.unplantedFindings where finding.severity >= .medium {
+            print("unplanted: \(finding.severity) \(finding.rule) \(finding.actor) \(finding.from): \(finding.explanation)")
+        }
+    }
+
+    @Test func theMidSizeShopRaisesNothingHighOnLegitimateWorkAndEveryAbuseAtHigh() async throws {
+        let seed = ProcessInfo.processInfo.environment["BUYERGUARD_SIMULATION_SEED"].flatMap(UInt64.init) ?? 11
+        let configuration = SellerSimulation.midSize(seed: seed)
+        let evaluation = try await Self.evaluate(configuration)
+        Self.report(evaluation, weeks: Double(configuration.days) / 7)
+        let score = evaluation.score
+        #expect(score.unplanted[.high, default: 0] == 0 && score.unplanted[.critical, default: 0] == 0, "\(score.table)")
+        for scenario in Set(configuration.plants.map(\.scenario)) {
+            let row = try #require(score.recall[scenario])
+            #expect(row.high == row.planted, "\(scenario.rawValue) not found at high: \(score.table)")
+        }
+        #expect(evaluation.explanationRate >= 0.95)
+        #expect(!evaluation.findings.contains { $0.rule == "log-integrity" })
+    }
+}
+
+extension DetectionEvaluationTests {
+    /// A second shop, of another shape and seed, written after the rules were frozen (#11) and
+    /// run once for `docs/detection.md`: its numbers are reported as they came out. An evaluation,
+    /// not a gate (7 minutes): `BUYERGUARD_SECOND_SHOP=1 swift test --filter aSecondShop`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["BUYERGUARD_SECOND_SHOP"] == "1"))
+    func aSecondShopWrittenAfterTheRulesWereFrozen() async throws {
+        var shape = SellerSimulation.MidSizeShape()
+        shape.ordersPerDay = 420
+        shape.growth = 0.3
+        shape.peakStart = 33
+        shape.peakDays = 12
+        shape.peakFactor = 3
+        shape.closedDays = [14, 44, 60]
+        shape.warehouseStaff = 2
+        shape.supportAgents = 5
+        shape.seasonalWarehouse = 3
+        shape.seasonalSupport = 1
+        shape.caseShare = 0.09
+        shape.returningShare = 0.35
+        shape.batchHours = (morning: 8.25, afternoon: 15.5)
+        shape.secondsPerLabel = 1.0
+        var configuration = SellerSimulation.midSize(seed: 2_026, shape: shape)
+        configuration.plants = [
+            (.splitExport, 9), (.ownerBrowsing, 18), (.nightService, 30), (.disguisedExport, 41),
+            (.departingEmployee, 48), (.lateCanary, 62),
+        ]
+        let evaluation = try await Self.evaluate(configuration)
+        Self.report(evaluation, weeks: Double(configuration.days) / 7)
     }
 }

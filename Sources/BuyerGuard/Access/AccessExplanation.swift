@@ -39,9 +39,15 @@ public enum AccessExplanation: String, Sendable, CaseIterable, Codable {
 
 /// What the broker knows of a support case when it explains a support read.
 package struct SupportCaseState: Sendable {
-    var orderID: String
-    var handler: String?
-    var closed: Bool
+    package var orderID: String
+    package var handler: String?
+    package var closed: Bool
+
+    package init(orderID: String, handler: String? = nil, closed: Bool = false) {
+        self.orderID = orderID
+        self.handler = handler
+        self.closed = closed
+    }
 }
 
 extension AccessExplanation {
