@@ -249,8 +249,11 @@ struct ScanState {
             actors[slot].dayUnexplained.add(event)
             actors[slot].dayCounts.unexplained += 1
         }
+        // A message kind explains the message, which only `send` (the messaging channel) delivers:
+        // an email taken for a message kind anywhere else is counted like an unexplained one.
         let offHours = !rules.businessHours.contains(hour)
-        if unexplained || offHours { volume(event, slot: slot, hour: hour) }
+        let messageTaken = event.purpose == messaging && event.channel != messagingChannel
+        if unexplained || offHours || messageTaken { volume(event, slot: slot, hour: hour) }
 
         // Emails: the read `send` makes for its message waits for the message (see `messageSent`);
         // a support case's own conversation is explained by the case.
@@ -297,7 +300,7 @@ struct ScanState {
                 findings.append(Finding(
                     rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
                     from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
-                    explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)) that nothing in their orders explains (or at night), more than day-to-day work needs."))
+                    explanation: "\(name) read \(window.distinctKeys) different buyers within \(Self.minutes(rules.bulkWindow)) that nothing called for (no order state, case or message, or at night), more than day-to-day work needs."))
             }
         }
         walk(event, slot: slot)
@@ -322,7 +325,7 @@ struct ScanState {
         findings[burst.finding].to = Self.date(burst.tally.to)
         findings[burst.finding].evidence = burst.tally.evidence(symbols)
         findings[burst.finding].explanation = "\(name) read \(burst.buyers.count) different buyers in \(Self.minutes(max(span, 1))) "
-            + "(up to \(burst.peak) within any \(Self.minutes(rules.bulkWindow))) that nothing in their orders explains (or at night), more than day-to-day work needs."
+            + "(up to \(burst.peak) within any \(Self.minutes(rules.bulkWindow))) that nothing called for (no order state, case or message, or at night), more than day-to-day work needs."
     }
 
     /// Reads that walk the order list: distinct orders in increasing order-id order.
@@ -588,7 +591,7 @@ struct ScanState {
                     if peers.count >= max(1, rules.peerMinimum) {
                         let median = Double(peers.sorted()[peers.count / 2])
                         if Double(day.buyers) > max(1, median) * rules.peerFactor {
-                            reasons.append("\(day.buyers) buyers while other \(symbols[day.role]) staff read a median of \(Int(median))")
+                            reasons.append("\(day.buyers) such buyers while other \(symbols[day.role]) staff read a median of \(Int(median))")
                         }
                     }
                 }

@@ -102,3 +102,20 @@ extension MisuseScannerTests {
         #expect(harvest.severity == .high && harvest.explanation.contains("read 30 buyer emails") && harvest.explanation.contains("sent 10 messages"), "\(harvest.explanation)")
     }
 }
+
+extension MisuseScannerTests {
+    @Test func emailsTakenForAMessageKindOutsideSendAreCountedByTheWindowRules() async throws {
+        // Thirty delay messages sent in half a minute: explained work, one read each.
+        let (sent, sentOrders) = try await Self.fixture(buyers: 30)
+        for order in sentOrders {
+            sent.clock.advance(by: 1)
+            try await sent.broker.send(DetectionEvaluationTests.message(.orderMessaging(.shipmentDelay), order: order, now: sent.clock.now),
+                                       order: order, actor: "mailer", via: SilentTransport())
+        }
+        #expect(!(try findings(sent).contains { $0.rule == "bulk-read" || $0.rule == "email-harvesting" }))
+        // The same thirty emails taken by the app for the same kind, with no message: a sweep.
+        let (taken, takenOrders) = try await Self.fixture(buyers: 30)
+        for order in takenOrders { await read(taken, order, actor: "mailer", purpose: .orderMessaging(.shipmentDelay), every: 1) }
+        #expect(try findings(taken).first { $0.rule == "bulk-read" }?.severity == .high)
+    }
+}
