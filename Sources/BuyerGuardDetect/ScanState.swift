@@ -226,9 +226,6 @@ struct ScanState {
         if event.explanation >= 0 {
             unexplained = event.explanation == unexplainedCode && (event.purpose != support || casesRecorded)
             caseExplained = event.purpose == support && casesRecorded && event.explanation != unexplainedCode
-            if event.purpose == support, event.caseID >= 0 {
-                cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
-            }
         } else if event.purpose == shipping {
             unexplained = event.daysSinceDelivery >= rules.shippingDaysAfterDelivery
         } else if event.purpose == messaging {
@@ -240,10 +237,10 @@ struct ScanState {
             default: false
             }
         } else {
-            unexplained = false
-            if event.purpose == support, event.caseID >= 0 {
-                cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
-            }
+            unexplained = false  // support: judged as whole cases at the end
+        }
+        if event.purpose == support, event.caseID >= 0 {
+            cases[event.caseID, default: SupportCase(actor: slot, day: actors[slot].day)].add(event, by: slot, limit: rules.caseMaxBuyers + 1)
         }
         if unexplained {
             actors[slot].dayUnexplained.add(event)
