@@ -1,4 +1,4 @@
-public import BuyerGuard
+import BuyerGuard
 public import Foundation
 
 extension SellerSimulation {
