@@ -160,10 +160,7 @@ struct ScanState {
         if event.decision == .denied {
             denied(event, slot: slot, hour: hour)
             // Refused for the order's state: the same pattern as a granted read nothing explains.
-            if event.buyer >= 0, event.reason == shippingWindowClosed || event.reason == orderCancelled
-                || event.reason == retentionEnded || event.reason == purged {
-                volume(event, slot: slot, hour: hour)
-            }
+            if event.buyer >= 0, refusedForState(event.reason) { volume(event, slot: slot, hour: hour) }
             return
         }
         guard event.decision == .granted, event.buyer >= 0 else { return }
@@ -201,10 +198,13 @@ struct ScanState {
         }
         if event.reason == prohibited || event.reason == unrecognized {
             actors[slot].dayDenied[event.purpose, default: Tally()].add(event)
-        } else if event.reason == retentionEnded || event.reason == purged {
-            actors[slot].dayStalePast.add(event)
-        } else if event.reason == shippingWindowClosed || event.reason == orderCancelled {
-            actors[slot].dayUnexplained.add(event)
+        } else if refusedForState(event.reason) {
+            // Past retention is stale data; the rest of the order's state is unexplained.
+            if event.reason == retentionEnded || event.reason == purged {
+                actors[slot].dayStalePast.add(event)
+            } else {
+                actors[slot].dayUnexplained.add(event)
+            }
         }
         // Mutated in place: a copy would duplicate the window's arrays on every entry.
         actors[slot].denials.add(event, key: -1)
@@ -216,6 +216,12 @@ struct ScanState {
                 from: Self.date(window.oldest), to: Self.date(event.timeMillis), evidence: window.evidence(symbols),
                 explanation: "\(symbols[event.actor]) was refused \(window.count) times within \(Self.minutes(rules.probingWindow)): someone trying what is allowed."))
         }
+    }
+
+    /// Whether a refusal was for the order's state (shipping window closed, cancelled, retention
+    /// ended, purged) rather than for the request.
+    private func refusedForState(_ reason: Int32) -> Bool {
+        reason == shippingWindowClosed || reason == orderCancelled || reason == retentionEnded || reason == purged
     }
 
     private mutating func read(_ event: AuditEvent, slot: Int, hour: Int, released: UInt32) {

@@ -80,13 +80,13 @@ struct SyntheticWriter {
                 cases[caseID] = SupportCaseState(orderID: order.rawValue)
                 kind = .caseOpened
             case .assigned(let handler):
-                guard let state = cases[caseID] else { return }
-                cases[caseID] = SupportCaseState(orderID: state.orderID, handler: handler, closed: state.closed)
+                guard cases[caseID] != nil else { return }
+                cases[caseID]!.handler = handler
                 kind = .caseAssigned
                 details = "{\"case\":\"\(caseID)\",\"handler\":\"\(handler)\"}"
             case .closed:
-                guard let state = cases[caseID] else { return }
-                cases[caseID] = SupportCaseState(orderID: state.orderID, handler: state.handler, closed: true)
+                guard cases[caseID] != nil else { return }
+                cases[caseID]!.closed = true
                 kind = .caseClosed
             }
             append(SyntheticAuditEntry(time: now, kind: kind.rawValue, actor: actor, orderID: order.rawValue, decision: .event,
