@@ -53,8 +53,8 @@ extension AccessBroker {
     /// the transport then fails.
     ///
     /// Checks `message` and, if it complies, releases the buyer's email to `transport` only, for
-    /// the message's purpose, logging the access and a `message-sent` event (kind and order, never
-    /// the body). A message that breaks a rule is refused (``MessageRejected``, with a
+    /// the message's purpose, logging the access and a `message-sent` event (kind, order and the
+    /// sequence of the access it follows as `access`; never the body): one read per message. A message that breaks a rule is refused (``MessageRejected``, with a
     /// `message-refused` event naming the rules) and the transport is never called.
     ///
     /// - Parameter identity: who the app authenticated as `actor` (see ``AccessRequest/identity``),
@@ -85,12 +85,15 @@ extension AccessBroker {
         }
         let request = AccessRequest(actor: actor, purpose: purpose, orderID: order, fields: .exactly([.buyerEmail]), channel: .messaging,
                                     identity: identity)
-        try await withAccess(request) { (contact: borrowing RevealedContact) async throws in
+        let access = try await withAccess(request) { (contact: borrowing RevealedContact, entry: Int64) async throws in
             guard let address = contact.string(.buyerEmail) else {
                 throw BuyerGuardError(.accessDenied, "order \(order) has no buyer email to send to")
             }
             try await transport.deliver(to: address, subject: message.subject, body: message.body, order: order)
+            return entry
         }
-        try await vault.auditLog.recordEvent(.messageSent, actor: actor, orderID: order, channel: .messaging, details: ["kind": kind], identity: identity)
+        // Bound to the grant it follows: the message and its one read are one access.
+        try await vault.auditLog.recordEvent(.messageSent, actor: actor, orderID: order, channel: .messaging,
+                                             details: ["kind": kind, "access": String(access)], identity: identity)
     }
 }

@@ -287,6 +287,10 @@ import Testing
         #expect(entries.suffix(2).map(\.identity) == ["service:mailer", "service:mailer"])  // the access and message-sent
         #expect(entries.contains { $0.kind == "access" && $0.channel == "messaging" && $0.fieldsReleased == ["buyer-email"] })
         #expect(entries.last?.kind == "message-sent")
+        // One access per message: the event names the grant it follows, and no other read was made.
+        let grant = try #require(entries.dropLast().last)
+        #expect(grant.kind == "access" && entries.filter { $0.kind == "access" }.count == 1)
+        #expect(entries.last?.details == #"{"access":"\#(grant.sequence)","kind":"shipment-delay"}"#, "\(entries.last?.details ?? "")")
         let audit = try Data(contentsOf: fixture.vault.auditLog.url)
         #expect(audit.range(of: Data("subirà un ritardo".utf8)) == nil)
     }

@@ -7,9 +7,12 @@
 /// What the closure copies out (a `String` from ``string(_:)``) is the caller's to keep short.
 public struct RevealedContact: ~Copyable {
     let values: [ContactField: SecureBytes]
+    /// The sequence number of the grant's audit entry.
+    let entry: Int64
 
-    init(values: [ContactField: SecureBytes]) {
+    init(values: [ContactField: SecureBytes], entry: Int64) {
         self.values = values
+        self.entry = entry
     }
 
     deinit {
