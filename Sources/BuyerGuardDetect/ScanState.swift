@@ -33,11 +33,11 @@ struct ScanState {
     private var localTime: LocalTime
 
     // Symbols compared on every event.
-    private let access, messageSent, granted, shipping, messaging, support: Int32
+    private let access, messageSent, shipping, messaging, support: Int32
     private let unshipped, pending, shipped, delivered, returned, refunded, cancelled: Int32
     private let orderUnavailable, shipmentDelay, returnConfirmation, refundConfirmation: Int32
     private let prohibited, unrecognized, retentionEnded, purged, shippingWindowClosed: Int32
-    private let unexplainedCode, caseOpened, messagingChannel, orderCancelled: Int32
+    private let unexplainedCode, caseOpened, messagingChannel, orderCancelled, unexplainedLimit, unexplainedMessageKind: Int32
     /// Whether the shop records its support cases (a `case-opened` was seen): from then on the
     /// broker's explanation of a support read is trusted, before it every one would be unexplained.
     private var casesRecorded = false
@@ -55,16 +55,21 @@ struct ScanState {
         self.rules = rules
         self.symbols = symbols
         func s(_ text: String) -> Int32 { symbols.intern(text) }
-        access = s("access"); messageSent = s("message-sent"); granted = s("granted")
-        shipping = s("shipping"); messaging = s("order-messaging"); support = s("customer-support")
-        unshipped = s("unshipped"); pending = s("pending"); shipped = s("shipped"); delivered = s("delivered")
-        returned = s("returned"); refunded = s("refunded"); cancelled = s("cancelled")
+        typealias Reason = AccessBroker.DenialReason
+        access = s(AuditEntry.accessKind); messageSent = s(AuditEventKind.messageSent.rawValue)
+        shipping = s(Purpose.Family.shipping.rawValue); messaging = s(Purpose.Family.orderMessaging.rawValue)
+        support = s(Purpose.Family.customerSupport.rawValue)
+        unshipped = s(OrderStatus.unshipped.rawValue); pending = s(OrderStatus.pending.rawValue); shipped = s(OrderStatus.shipped.rawValue)
+        delivered = s(OrderStatus.delivered.rawValue); returned = s(OrderStatus.returned.rawValue)
+        refunded = s(OrderStatus.refunded.rawValue); cancelled = s(OrderStatus.cancelled.rawValue)
         orderUnavailable = s(MessageKind.orderUnavailable.rawValue); shipmentDelay = s(MessageKind.shipmentDelay.rawValue)
         returnConfirmation = s(MessageKind.returnConfirmation.rawValue); refundConfirmation = s(MessageKind.refundConfirmation.rawValue)
         unexplainedCode = s(AccessExplanation.unexplained.rawValue); caseOpened = s(AuditEventKind.caseOpened.rawValue)
-        messagingChannel = s(AccessChannel.messaging.rawValue); orderCancelled = s(AccessBroker.DenialReason.orderCancelled.rawValue)
-        prohibited = s("purpose-prohibited"); unrecognized = s("purpose-unrecognized")
-        retentionEnded = s("retention-ended"); purged = s("purged"); shippingWindowClosed = s("shipping-window-closed")
+        messagingChannel = s(AccessChannel.messaging.rawValue)
+        prohibited = s(Reason.purposeProhibited.rawValue); unrecognized = s(Reason.purposeUnrecognized.rawValue)
+        retentionEnded = s(Reason.retentionEnded.rawValue); purged = s(Reason.purged.rawValue)
+        shippingWindowClosed = s(Reason.shippingWindowClosed.rawValue); orderCancelled = s(Reason.orderCancelled.rawValue)
+        unexplainedLimit = s(Reason.unexplainedLimit.rawValue); unexplainedMessageKind = s(Reason.unexplainedMessageKind.rawValue)
         canaries = Set(rules.canaryOrders.map { symbols.intern($0) })
         learningMillis = Int64(rules.learningDays) * 86_400_000
         localTime = LocalTime(rules: rules)
@@ -159,8 +164,8 @@ struct ScanState {
 
         if event.decision == .denied {
             denied(event, slot: slot, hour: hour)
-            // Refused for the order's state: the same pattern as a granted read nothing explains.
-            if event.buyer >= 0, refusedForState(event.reason) { volume(event, slot: slot, hour: hour) }
+            // Refused for the order's state, or as unexplained: the same pattern as a granted read nothing explains.
+            if event.buyer >= 0, refusedAsUnexplained(event.reason) { volume(event, slot: slot, hour: hour) }
             return
         }
         guard event.decision == .granted, event.buyer >= 0 else { return }
@@ -198,7 +203,7 @@ struct ScanState {
         }
         if event.reason == prohibited || event.reason == unrecognized {
             actors[slot].dayDenied[event.purpose, default: Tally()].add(event)
-        } else if refusedForState(event.reason) {
+        } else if refusedAsUnexplained(event.reason) {
             // Past retention is stale data; the rest of the order's state is unexplained.
             if event.reason == retentionEnded || event.reason == purged {
                 actors[slot].dayStalePast.add(event)
@@ -219,9 +224,11 @@ struct ScanState {
     }
 
     /// Whether a refusal was for the order's state (shipping window closed, cancelled, retention
-    /// ended, purged) rather than for the request.
-    private func refusedForState(_ reason: Int32) -> Bool {
+    /// ended, purged) or because nothing explained the read (the policy's limit on unexplained
+    /// reads, an unexplained message kind of a service account), rather than for the request.
+    private func refusedAsUnexplained(_ reason: Int32) -> Bool {
         reason == shippingWindowClosed || reason == orderCancelled || reason == retentionEnded || reason == purged
+            || reason == unexplainedLimit || reason == unexplainedMessageKind
     }
 
     private mutating func read(_ event: AuditEvent, slot: Int, hour: Int, released: UInt32) {

@@ -1,3 +1,4 @@
+import BuyerGuard
 import BuyerGuardDetect
 public import Foundation
 
@@ -288,52 +289,39 @@ extension ReportLanguage {
         }
     }
 
-    /// What a denial reason code means.
+    /// What a denial reason code means: every ``AccessBroker/DenialReason`` (the switch is
+    /// exhaustive, so a new reason cannot go untranslated), and the broker's failure codes.
     func reason(_ code: String) -> String {
-        let english: [String: String] = [
-            "purpose-prohibited": "a use the marketplace forbids (marketing, export, ...)",
-            "purpose-unrecognized": "a purpose nobody defined",
-            "case-id-required": "customer support without a case id",
-            "no-role": "the policy requires a role and the actor has none",
-            "role-not-allowed": "the actor's role does not include this purpose",
-            "field-not-allowed": "a field the purpose may not read",
-            "order-not-found": "no such order in the vault",
-            "buyer-mismatch": "the order belongs to another buyer",
-            "order-cancelled": "a cancelled order is not shipped",
-            "shipping-window-closed": "delivered longer ago than the shipping grace",
-            "retention-ended": "the order's retention had ended",
-            "purged": "the order's personal data was purged or erased",
-            "invalid-text": "a control character in the request",
-            "actor-not-permitted": "the identity may not act as this actor",
-            "identity-not-bound": "an identity the policy does not know",
-            "identity-required": "no authenticated identity",
-            "review-window-not-open": "a review request too early",
-            "review-window-closed": "a review request too late",
-            "review-already-requested": "a second review request for the order",
-            "buyer-link-invalid": "the order's link to its buyer failed its check",
-        ]
-        let italian: [String: String] = [
-            "purpose-prohibited": "un uso vietato dal marketplace (marketing, esportazione, ...)",
-            "purpose-unrecognized": "una finalità che nessuno ha definito",
-            "case-id-required": "assistenza senza numero di caso",
-            "no-role": "la politica richiede un ruolo e l'operatore non ne ha",
-            "role-not-allowed": "il ruolo dell'operatore non include questa finalità",
-            "field-not-allowed": "un campo che la finalità non può leggere",
-            "order-not-found": "ordine inesistente nell'archivio",
-            "buyer-mismatch": "l'ordine è di un altro acquirente",
-            "order-cancelled": "un ordine annullato non si spedisce",
-            "shipping-window-closed": "consegnato da più del periodo di grazia della spedizione",
-            "retention-ended": "il termine di conservazione dell'ordine era scaduto",
-            "purged": "i dati personali dell'ordine erano stati cancellati",
-            "invalid-text": "un carattere di controllo nella richiesta",
-            "actor-not-permitted": "l'identità non può agire come questo operatore",
-            "identity-not-bound": "un'identità che la politica non conosce",
-            "identity-required": "nessuna identità autenticata",
-            "review-window-not-open": "una richiesta di recensione troppo presto",
-            "review-window-closed": "una richiesta di recensione troppo tardi",
-            "review-already-requested": "una seconda richiesta di recensione per l'ordine",
-            "buyer-link-invalid": "il legame dell'ordine con il suo acquirente non ha superato il controllo",
-        ]
-        return (self == .italian ? italian : english)[code] ?? code
+        let italian = self == .italian
+        guard let reason = AccessBroker.DenialReason(rawValue: code) else {
+            if code == "buyer-link-invalid" {
+                return italian ? "il legame dell'ordine con il suo acquirente non ha superato il controllo" : "the order's link to its buyer failed its check"
+            }
+            return code
+        }
+        return switch reason {
+        case .purposeProhibited: italian ? "un uso vietato dal marketplace (marketing, esportazione, ...)" : "a use the marketplace forbids (marketing, export, ...)"
+        case .purposeUnrecognized: italian ? "una finalità che nessuno ha definito" : "a purpose nobody defined"
+        case .caseIDRequired: italian ? "assistenza senza numero di caso" : "customer support without a case id"
+        case .noRole: italian ? "la politica richiede un ruolo e l'operatore non ne ha" : "the policy requires a role and the actor has none"
+        case .roleNotAllowed: italian ? "il ruolo dell'operatore non include questa finalità" : "the actor's role does not include this purpose"
+        case .fieldNotAllowed: italian ? "un campo che la finalità non può leggere" : "a field the purpose may not read"
+        case .orderNotFound: italian ? "ordine inesistente nell'archivio" : "no such order in the vault"
+        case .buyerMismatch: italian ? "l'ordine è di un altro acquirente" : "the order belongs to another buyer"
+        case .orderCancelled: italian ? "un ordine annullato non si spedisce" : "a cancelled order is not shipped"
+        case .shippingWindowClosed: italian ? "consegnato da più del periodo di grazia della spedizione" : "delivered longer ago than the shipping grace"
+        case .retentionEnded: italian ? "il termine di conservazione dell'ordine era scaduto" : "the order's retention had ended"
+        case .purged: italian ? "i dati personali dell'ordine erano stati cancellati" : "the order's personal data was purged or erased"
+        case .invalidText: italian ? "un carattere di controllo nella richiesta" : "a control character in the request"
+        case .actorNotPermitted: italian ? "l'identità non può agire come questo operatore" : "the identity may not act as this actor"
+        case .identityNotBound: italian ? "un'identità che la politica non conosce" : "an identity the policy does not know"
+        case .identityRequired: italian ? "nessuna identità autenticata" : "no authenticated identity"
+        case .reviewWindowNotOpen: italian ? "una richiesta di recensione troppo presto" : "a review request too early"
+        case .reviewWindowClosed: italian ? "una richiesta di recensione troppo tardi" : "a review request too late"
+        case .reviewAlreadyRequested: italian ? "una seconda richiesta di recensione per l'ordine" : "a second review request for the order"
+        case .canary: italian ? "un ordine esca che la politica rifiuta" : "a decoy order the policy refuses"
+        case .unexplainedLimit: italian ? "oltre il limite della politica per le letture che nulla spiega" : "past the policy's limit on reads nothing explains"
+        case .unexplainedMessageKind: italian ? "un messaggio di un account di servizio che lo stato dell'ordine non richiede" : "a service account's message the order's state does not call for"
+        }
     }
 }

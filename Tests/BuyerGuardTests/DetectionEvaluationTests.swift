@@ -184,6 +184,29 @@ extension DetectionEvaluationTests {
         /// Granted legitimate accesses, and how many of them the broker explained.
         var legitimate = (granted: 0, explained: 0)
         var entries = 0
+        /// The times of unexplained grants, per actor, legitimate and planted apart: what a limit
+        /// on them (``AccessPolicy/UnexplainedLimits``) would have refused.
+        var unexplainedTimes = (legitimate: [String: [Date]](), planted: [String: [Date]]())
+        /// Unexplained message kinds the mailer service was granted (a service account would be refused them).
+        var serviceUnexplainedMessages = (legitimate: 0, planted: 0)
+
+        /// How many reads `limits` would have refused, legitimate and planted: each actor's
+        /// unexplained grants replayed against the sliding windows (a refusal does not count).
+        func refusedUnder(_ limits: AccessPolicy.UnexplainedLimits) -> (legitimate: Int, planted: Int) {
+            func refused(_ times: [Date]) -> Int {
+                var granted: [Date] = []
+                var count = 0
+                for time in times {
+                    let hour = granted.reversed().prefix { time.timeIntervalSince($0) < 3600 }.count
+                    let day = granted.reversed().prefix { time.timeIntervalSince($0) < 86_400 }.count
+                    if let perHour = limits.perHour, hour >= perHour { count += 1; continue }
+                    if let perDay = limits.perDay, day >= perDay { count += 1; continue }
+                    granted.append(time)
+                }
+                return count
+            }
+            return (unexplainedTimes.legitimate.values.map(refused).reduce(0, +), unexplainedTimes.planted.values.map(refused).reduce(0, +))
+        }
 
         var explanationRate: Double { Double(legitimate.explained) / Double(max(1, legitimate.granted)) }
 
@@ -219,8 +242,16 @@ extension DetectionEvaluationTests {
         var evaluation = ShopEvaluation(score: Score(findings: findings, plants: plants), findings: findings, plants: plants)
         try log.forEachEntry { entry in
             evaluation.entries += 1
-            guard entry.kind == "access", entry.decision == .granted,
-                  !planted.contains("\(entry.actor)|\(Int64((entry.time.timeIntervalSince1970 * 1000).rounded()))") else { return }
+            guard entry.kind == "access", entry.decision == .granted else { return }
+            let isPlanted = planted.contains("\(entry.actor)|\(Int64((entry.time.timeIntervalSince1970 * 1000).rounded()))")
+            if entry.explanation == AccessExplanation.unexplained.rawValue {
+                if isPlanted { evaluation.unexplainedTimes.planted[entry.actor, default: []].append(entry.time) }
+                else { evaluation.unexplainedTimes.legitimate[entry.actor, default: []].append(entry.time) }
+                if entry.actor == "mailer", entry.messageKind != nil {
+                    if isPlanted { evaluation.serviceUnexplainedMessages.planted += 1 } else { evaluation.serviceUnexplainedMessages.legitimate += 1 }
+                }
+            }
+            guard !isPlanted else { return }
             evaluation.legitimate.granted += 1
             if entry.explanation.flatMap(AccessExplanation.init(rawValue:))?.isExplained == true { evaluation.legitimate.explained += 1 }
         }
@@ -235,6 +266,13 @@ extension DetectionEvaluationTests {
         print("legitimate work, per rule: \(evaluation.legitimateByRule)")
         let mediums = evaluation.score.unplanted[.medium, default: 0]
         print(String(format: "medium on legitimate work: %d in %.0f weeks (%.2f a week)", mediums, weeks, Double(mediums) / weeks))
+        for limits in [AccessPolicy.UnexplainedLimits(perDay: 20, perHour: 10), AccessPolicy.UnexplainedLimits(perDay: 40, perHour: 15),
+                       AccessPolicy.UnexplainedLimits(perDay: 10, perHour: 5)] {
+            let refused = evaluation.refusedUnder(limits)
+            print("limit \(limits.perHour!)/hour, \(limits.perDay!)/24 h would refuse: \(refused.legitimate) legitimate reads, \(refused.planted) planted")
+        }
+        print("mailer as a service account would be refused: \(evaluation.serviceUnexplainedMessages.legitimate) legitimate messages, "
+              + "\(evaluation.serviceUnexplainedMessages.planted) planted")
         for finding in evaluation.score.unplantedFindings where finding.severity >= .medium {
             print("unplanted: \(finding.severity) \(finding.rule) \(finding.actor) \(finding.from): \(finding.explanation)")
         }

@@ -56,6 +56,18 @@ extension MisuseScannerTests {
         #expect(try rule("unexplained-access", near).map(\.severity) == [.low])
     }
 
+    /// A read the policy's limit refused is still the attempt it was: the scan sees the whole pattern.
+    @Test func readsRefusedAtTheUnexplainedLimitCountWithTheGranted() async throws {
+        var policy = AccessPolicy()
+        policy.unexplainedLimits.perHour = 3
+        let (fixture, orders) = try await Self.fixture(buyers: 12, policy: policy)
+        for order in orders { await read(fixture, order, actor: "export", purpose: Self.unexplained, every: 60) }
+        let entries = try fixture.entries().filter { $0.kind == "access" }
+        #expect(entries.filter { $0.reason == "unexplained-limit" }.count == 9)
+        let found = try #require(try rule("unexplained-access", fixture).first)
+        #expect(found.severity == .high && found.evidence.count == 12, "\(found.explanation)")
+    }
+
     @Test func aFewUnexplainedReadsADayForWeeksAddUp() async throws {
         let (fixture, orders) = try await Self.fixture(buyers: 60)
         await unexplainedDays(fixture, orders, actors: ["owner"], days: 7, perDay: 3)

@@ -10,8 +10,8 @@ import Testing
 /// real broker into a real audit log; a manual clock sets its pace.
 @Suite struct MisuseScannerTests {
     /// A vault with `buyers` buyers, one order each, all purchased at the clock's start (10:00 UTC).
-    static func fixture(buyers: Int) async throws -> (BrokerFixture, [OrderID]) {
-        let fixture = try await BrokerFixture.make()
+    static func fixture(buyers: Int, policy: AccessPolicy = AccessPolicy()) async throws -> (BrokerFixture, [OrderID]) {
+        let fixture = try await BrokerFixture.make(policy: policy)
         fixture.clock.advance(by: 10 * 3600)
         return (fixture, try await storeOrders(fixture, count: buyers))
     }

@@ -73,6 +73,11 @@ public final class AccessBroker: Sendable {
         case reviewAlreadyRequested = "review-already-requested"
         /// The order is a canary the policy refuses (``AccessPolicy/refusedCanaries``).
         case canary = "canary"
+        /// The actor reached a limit on reads nothing explains (``AccessPolicy/unexplainedLimits``).
+        case unexplainedLimit = "unexplained-limit"
+        /// A service account (``AccessPolicy/Role/serviceAccount``) asked for a message kind the
+        /// order's state does not call for.
+        case unexplainedMessageKind = "unexplained-message-kind"
     }
 
     /// Serves `request`: on success calls `body` with the released fields and returns its result.
@@ -94,6 +99,14 @@ public final class AccessBroker: Sendable {
     public func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact) async throws -> R) async throws -> R {
         let contact = try await tracedRelease(request)
         return try await body(contact)  // `contact` ends here: its bytes are zeroed
+    }
+
+    /// ``withAccess(_:_:)`` that also gives the body the sequence number of the grant's entry, so
+    /// that what follows from the access (`send`'s `message-sent`) can name the entry it belongs to.
+    nonisolated(nonsending)
+    package func withAccess<R>(_ request: AccessRequest, _ body: (borrowing RevealedContact, _ entry: Int64) async throws -> R) async throws -> R {
+        let contact = try await tracedRelease(request)
+        return try await body(contact, contact.entry)
     }
 
     /// ``release(_:span:)`` inside a `buyerguard.access` span. The span carries the request's shape
@@ -118,13 +131,16 @@ public final class AccessBroker: Sendable {
     }
 
     /// Appends the broker's entry for a decision, and counts it (metrics, the span's attributes).
-    private func record(_ draft: AuditDraft, _ span: any Span) async throws {
-        _ = try await vault.auditLog.append(draft)  // durable before anything is released
-        vault.auditLog.instruments.countAccess(decision: draft.decision, purpose: draft.purpose ?? "", reason: draft.reason)
-        guard span.isRecording else { return }
-        span.attributes["buyerguard.decision"] = draft.decision.rawValue
-        span.attributes["buyerguard.reason"] = Instruments.reasonLabel(draft.reason)
-        if draft.decision == .granted { span.attributes["buyerguard.fields_released"] = draft.fieldsReleased }
+    /// Returns the entry as written: a grant over an unexplained-read limit comes back refused.
+    @discardableResult
+    private func record(_ draft: AuditDraft, _ span: any Span) async throws -> AuditEntry {
+        let entry = try await vault.auditLog.append(draft)  // durable before anything is released
+        vault.auditLog.instruments.countAccess(decision: entry.decision, purpose: entry.purpose ?? "", reason: entry.reason)
+        guard span.isRecording else { return entry }
+        span.attributes["buyerguard.decision"] = entry.decision.rawValue
+        span.attributes["buyerguard.reason"] = Instruments.reasonLabel(entry.reason)
+        if entry.decision == .granted { span.attributes["buyerguard.fields_released"] = entry.fieldsReleased }
+        return entry
     }
 
     /// Decides, logs (durably) and opens: everything ``withAccess(_:_:)`` does before calling its closure.
@@ -180,6 +196,13 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(denied: reason, "access denied: \(reason.rawValue) (\(request.purpose.family), order \(request.orderID))")
         }
         let granted = state!
+        let explanation = explanation(of: request, state: granted, now: now)  // at the decision's moment
+        if explanation == .unexplained, request.purpose.messageKind != nil, role?.serviceAccount == true {
+            draft.reason = DenialReason.unexplainedMessageKind.rawValue
+            try await record(draft, span)
+            throw BuyerGuardError(denied: .unexplainedMessageKind,
+                                  "access denied: \(DenialReason.unexplainedMessageKind.rawValue) (\(request.purpose.family), order \(request.orderID): its state does not call for this message)")
+        }
         // The one review request of an order is claimed in one conditional write before anything is
         // released, so two requests at once cannot both pass; given back if this one then fails.
         let claimsReview = request.purpose.messageKind == .reviewRequest
@@ -198,7 +221,7 @@ public final class AccessBroker: Sendable {
             throw BuyerGuardError(denied: .reviewAlreadyRequested, "access denied: \(DenialReason.reviewAlreadyRequested.rawValue) (order \(request.orderID))")
         }
         do {
-            return try await release(request, granted: granted, draft: draft, now: now, span: span)
+            return try await release(request, granted: granted, explanation: explanation, draft: draft, span: span)
         } catch {
             if claimsReview { try? await vault.giveBackReviewRequest(request.orderID, claimedAt: now) }
             throw error
@@ -207,7 +230,7 @@ public final class AccessBroker: Sendable {
 
     /// Opens the granted fields and logs the grant (durable before anything is released).
     nonisolated(nonsending)
-    private func release(_ request: AccessRequest, granted: OrderAccessState, draft: AuditDraft, now: Date, span: any Span)
+    private func release(_ request: AccessRequest, granted: OrderAccessState, explanation: AccessExplanation, draft: AuditDraft, span: any Span)
         async throws -> RevealedContact
     {
         var draft = draft
@@ -237,9 +260,15 @@ public final class AccessBroker: Sendable {
         }
         draft.decision = .granted
         draft.fieldsReleased = fields.filter { values[$0] != nil }.map(\.rawValue)
-        draft.explanation = explanation(of: request, state: granted, now: now).rawValue  // at the decision's moment
-        try await record(draft, span)  // durable before anything is released
-        return RevealedContact(values: values)
+        draft.explanation = explanation.rawValue
+        if explanation == .unexplained, policy.unexplainedLimits.isEnabled { draft.unexplainedLimits = policy.unexplainedLimits }
+        let entry = try await record(draft, span)  // durable before anything is released
+        if entry.decision == .denied {  // over a limit, decided where the entry was appended
+            let limit = AccessPolicy.UnexplainedLimits.describe(details: entry.details)
+            throw BuyerGuardError(denied: .unexplainedLimit,
+                                  "access denied: \(DenialReason.unexplainedLimit.rawValue) (\(limit) reads nothing explains were reached; order \(request.orderID))")
+        }
+        return RevealedContact(values: values, entry: entry.sequence)
     }
 
     /// Which fact of the order explains a granted request (a support read looks its case up).

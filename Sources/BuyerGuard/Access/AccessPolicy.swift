@@ -1,4 +1,5 @@
 public import Foundation
+import GRDB
 
 /// The rules the broker applies beyond the purposes themselves: who may act as which actor, roles
 /// that narrow what an actor may do, and the time windows in which an order's data may be used.
@@ -9,11 +10,65 @@ public struct AccessPolicy: Sendable, Equatable {
         public var name: String
         /// Purpose families the role may use.
         public var purposes: Set<String>
+        /// A service account (a mailer, a label printer): a program, which has no reason to send a
+        /// message the order's state does not call for. The broker refuses its order-messaging
+        /// requests that nothing explains (``AccessExplanation/unexplained``) with the reason
+        /// `unexplained-message-kind`, instead of only recording them.
+        public var serviceAccount: Bool
 
         /// Creates a role.
-        public init(name: String, purposes: Set<String>) {
+        public init(name: String, purposes: Set<String>, serviceAccount: Bool = false) {
             self.name = name
             self.purposes = purposes
+            self.serviceAccount = serviceAccount
+        }
+    }
+
+    /// How many reads nothing explains (grants the broker records as ``AccessExplanation/unexplained``)
+    /// one actor may make: beyond either limit the broker refuses the request, in real time, with
+    /// the reason `unexplained-limit`. Explained work in any volume is never limited.
+    ///
+    /// Counted from the audit log inside the transaction that appends the entry, so the limit holds
+    /// across every process writing to the log, and two requests at once cannot both take the last
+    /// place. Off by default; docs/access-policy.md gives a recommended setting.
+    public struct UnexplainedLimits: Sendable, Equatable {
+        /// At most this many in any 24 hours (a sliding window, not a calendar day); `nil`: no limit.
+        public var perDay: Int?
+        /// At most this many in any 60 minutes; `nil`: no limit.
+        public var perHour: Int?
+
+        /// Limits; both `nil` (the default) limit nothing.
+        public init(perDay: Int? = nil, perHour: Int? = nil) {
+            self.perDay = perDay
+            self.perHour = perHour
+        }
+
+        /// Whether either limit is set.
+        public var isEnabled: Bool { perDay != nil || perHour != nil }
+
+        /// The limit `actor`'s next unexplained read at `timeMillis` would pass, as the refused
+        /// entry's details (`{"max":"10","window":"hour"}`), or `nil` while under both. Runs in the
+        /// append's transaction: the entries of the same batch already written count.
+        func reached(actor: String, atMillis timeMillis: Int64, in db: Database) throws -> String? {
+            for (limit, window, millis) in [(perHour, "hour", Int64(3_600_000)), (perDay, "24 hours", Int64(86_400_000))] {
+                guard let limit else { continue }
+                // The partial index `entries_unexplained` (actor, time) holds only these rows; the
+                // count stops at the limit.
+                let count = try Int.fetchOne(db.cachedStatement(sql: """
+                    SELECT COUNT(*) FROM (SELECT 1 FROM entries
+                        WHERE actor = ? AND explanation = 'unexplained' AND time_ms > ? AND decision = 'granted' LIMIT ?)
+                    """), arguments: [actor, timeMillis - millis, limit]) ?? 0
+                if count >= limit { return #"{"max":"\#(limit)","window":"\#(window)"}"# }
+            }
+            return nil
+        }
+
+        /// "10 in an hour", from a refused entry's details.
+        static func describe(details: String?) -> String {
+            guard let data = details?.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: String],
+                  let max = object["max"], let window = object["window"] else { return "the limit of" }
+            return "\(max) in \(window == "hour" ? "an hour" : window == "24 hours" ? "24 hours" : window) of"
         }
     }
 
@@ -41,6 +96,8 @@ public struct AccessPolicy: Sendable, Equatable {
     /// sweep there and marks the entry as a denial. The list is as secret as the canary file it
     /// comes from (``Vault/readCanaryList(at:)``): keep it out of reach of the people watched.
     public var refusedCanaries: Set<OrderID> = []
+    /// Limits on each actor's unexplained reads (off by default).
+    public var unexplainedLimits = UnexplainedLimits()
 
     /// The defaults: no roles (every actor may use the three permitted purposes), 3 days of shipping
     /// grace, 30 days of retention after delivery, 60 days after purchase when never delivered.
@@ -140,6 +197,16 @@ extension AccessPolicy {
     /// # Refuse every read of the canaries in this list (relative to the policy file's folder).
     /// [canaries]
     /// refuse-list = "canaries.txt"
+    ///
+    /// # Refuse an actor's reads that nothing explains beyond these numbers (off when absent).
+    /// [limits]
+    /// unexplained-per-day = 20     # in any 24 hours
+    /// unexplained-per-hour = 10    # in any 60 minutes
+    ///
+    /// # A program: its unexplained order messages are refused outright.
+    /// [roles.mailer]
+    /// purposes = ["order-messaging"]
+    /// service-account = true
     /// ```
     ///
     /// - Throws: ``BuyerGuardError/Code/malformedInput`` naming the line, for anything it does not understand.
@@ -172,15 +239,29 @@ extension AccessPolicy {
             let list = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
             refusedCanaries = Set(try Vault.readCanaryList(at: list))
         }
+        for (key, value) in document.table("limits") {
+            let limit = try value.integer(key, file: file)
+            guard limit >= 0 else { throw BuyerGuardError(.malformedInput, "limits.\(key) is a count, 0 or more", location: file) }
+            switch key {
+            case "unexplained-per-day": unexplainedLimits.perDay = limit
+            case "unexplained-per-hour": unexplainedLimits.perHour = limit
+            default: throw BuyerGuardError(.malformedInput, "unknown setting limits.\(key)", location: file)
+            }
+        }
         for name in document.tableNames where name.hasPrefix("roles.") {
             let roleName = String(name.dropFirst("roles.".count))
             var purposes = Set<String>()
+            var serviceAccount = false
             for (key, value) in document.table(name) {
+                if key == "service-account" {
+                    serviceAccount = try value.bool(key, file: file)
+                    continue
+                }
                 guard key == "purposes" else {
                     throw BuyerGuardError(.malformedInput, "unknown setting \(name).\(key)", location: file)
                 }
                 for purpose in try value.strings(key, file: file) {
-                    guard ["shipping", "order-messaging", "customer-support"].contains(purpose) else {
+                    guard Purpose.Family(rawValue: purpose) != nil else {
                         throw BuyerGuardError(
                             .malformedInput,
                             "role \(roleName) names purpose '\(purpose)'; only shipping, order-messaging and customer-support can be granted",
@@ -189,7 +270,7 @@ extension AccessPolicy {
                     purposes.insert(purpose)
                 }
             }
-            roles[roleName] = Role(name: roleName, purposes: purposes)
+            roles[roleName] = Role(name: roleName, purposes: purposes, serviceAccount: serviceAccount)
         }
         for (actor, value) in document.table("actors") {
             let role = try value.string(actor, file: file)

@@ -39,13 +39,28 @@ public enum Purpose: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The three purpose families the broker can grant, as roles and audit entries name them.
+    public enum Family: String, Sendable, CaseIterable, Codable {
+        case shipping
+        case orderMessaging = "order-messaging"
+        case customerSupport = "customer-support"
+    }
+
+    /// The permitted family of this purpose; `nil` for a prohibited or unrecognized one.
+    public var permittedFamily: Family? {
+        switch self {
+        case .shipping: .shipping
+        case .orderMessaging: .orderMessaging
+        case .customerSupport: .customerSupport
+        case .prohibited, .unrecognized: nil
+        }
+    }
+
     /// The purpose family, as roles name it: `shipping`, `order-messaging`, `customer-support`,
     /// or the denied name.
     public var family: String {
         switch self {
-        case .shipping: "shipping"
-        case .orderMessaging: "order-messaging"
-        case .customerSupport: "customer-support"
+        case .shipping, .orderMessaging, .customerSupport: permittedFamily!.rawValue
         case .prohibited(let use): use.rawValue
         case .unrecognized(let name): name
         }

@@ -18,8 +18,11 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     public var sequence: Int64
     /// When it was written (milliseconds are kept).
     public var time: Date
-    /// `access`, or the event's name (`import`, `order-shipped`, `purge`, `erase`, `key-created`, ...).
+    /// `access` (``AuditEntry/accessKind``), or the event's name (``AuditEventKind``, or `app:` and
+    /// an app's own name).
     public var kind: String
+    /// The kind of a broker decision's entry: `access`.
+    public static let accessKind = "access"
     /// Who: a staff login or service name, as the caller gave it.
     public var actor: String
     /// The actor's role, if one is bound.
@@ -69,7 +72,7 @@ public struct AuditEntry: Sendable, Codable, Equatable {
 
 /// An entry before the log gives it a sequence number, a time and its hashes.
 struct AuditDraft: Sendable {
-    var kind = "access"
+    var kind = AuditEntry.accessKind
     var actor: String
     var role: String?
     var purpose: String?
@@ -93,6 +96,9 @@ struct AuditDraft: Sendable {
     var explanation: String?
     /// Only for synthetic logs (benchmarks, simulations): the entry's time instead of the clock's.
     var time: Date?
+    /// An unexplained grant's limits, checked where it is appended: over one, it is written
+    /// refused (`unexplained-limit`, nothing released, the limit in its details) instead.
+    var unexplainedLimits: AccessPolicy.UnexplainedLimits?
 }
 
 /// The columns of `entries` in canonical (hashed) order after `seq` and `time_ms`.

@@ -156,8 +156,16 @@ public final class AuditLog: Sendable {
 
     /// Opens an audit log file on its own, for reading and verifying (an auditor's copy).
     public static func openForReading(at url: URL, logger: Logger = Logger(label: "buyerguard", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> AuditLog {
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
             throw BuyerGuardError(.inputNotFound, "no audit log here", location: url.path)
+        }
+        if isFolder.boolValue {  // a vault folder, or a copy of one: its log
+            let inside = url.appendingPathComponent(fileName)
+            guard FileManager.default.fileExists(atPath: inside.path) else {
+                throw BuyerGuardError(.inputNotFound, "a folder without an \(fileName): give the audit log file itself", location: url.path)
+            }
+            return try openForReading(at: inside, logger: logger)
         }
         var configuration = Configuration()
         configuration.readonly = true
@@ -167,6 +175,8 @@ public final class AuditLog: Sendable {
             let id = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'log_id'") }
             guard let id else { throw BuyerGuardError(.unsupportedFormat, "not a BuyerGuard audit log", location: url.path) }
             return AuditLog(url: url, database: pool, logID: [UInt8](id).hexString, signer: nil, clock: SystemClock(), logger: logger)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw BuyerGuardError(.unsupportedFormat, "not a BuyerGuard audit log (not an SQLite database)", location: url.path)
         } catch let error as DatabaseError {
             throw BuyerGuardError(.auditUnavailable, "cannot read the audit log", location: url.path, underlying: error.redactedDescription)
         }
@@ -441,9 +451,17 @@ struct AuditBatchWriter: Sendable {
             """)
         var entries: [AuditEntry] = []
         entries.reserveCapacity(drafts.count)
-        for draft in drafts {
+        for var draft in drafts {
             sequence += 1
             let time = draft.time.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? batchTime
+            if let limits = draft.unexplainedLimits, draft.decision == .granted,
+               let reached = try limits.reached(actor: draft.actor, atMillis: time, in: db) {
+                draft.decision = .denied
+                draft.reason = AccessBroker.DenialReason.unexplainedLimit.rawValue
+                draft.fieldsReleased = []
+                draft.explanation = nil
+                draft.details = reached
+            }
             let asked = draft.fieldsAsked.joined(separator: ",")
             let released = draft.fieldsReleased.joined(separator: ",")
             let texts: [String?] = [

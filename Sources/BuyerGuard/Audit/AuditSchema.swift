@@ -57,6 +57,11 @@ enum AuditSchema {
             // Why a granted access was called for (AccessExplanation). Hashed only when set.
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN explanation TEXT")
         }
+        migrator.registerMigration("v4-unexplained-index") { db in
+            // The broker's limit on unexplained reads counts an actor's recent ones at every such
+            // grant (AccessPolicy.UnexplainedLimits); only those rows are indexed.
+            try db.execute(sql: "CREATE INDEX entries_unexplained ON entries(actor, time_ms) WHERE explanation = 'unexplained'")
+        }
         return migrator
     }
 }
