@@ -44,21 +44,48 @@ struct AuditCommand: AsyncParsableCommand {
                 try ledger.write(to: URL(fileURLWithPath: state))
             }
             switch format {
-            case "json":
-                print(try JSONOutput.encode(findings))
+            case "json":  // what was covered, then what was found
+                print(try JSONOutput.encode(ScanOutput(coverage: report.coverage, findings: findings)))
             case "jsonl":
                 for finding in findings { print(try JSONOutput.line(finding)) }
             default:
                 let times = ISO8601DateFormatter()
                 let period = report.period.map { " from \(times.string(from: $0.lowerBound)) to \(times.string(from: $0.upperBound))" } ?? ""
                 print("\(log.url.path): \(report.entriesScanned) entries scanned\(period); "
-                      + "chain of \(report.verification.entries) entries and \(report.verification.checkpointsVerified) checkpoints verified\n")
+                      + "chain of \(report.verification.entries) entries and \(report.verification.checkpointsVerified) checkpoints verified")
+                print(Self.explanationSummary(report.coverage) + "\n")
                 printReport(findings, threshold: threshold)
             }
             if findings.contains(where: { $0.rule == DetectionRules.Rule.logIntegrity.rawValue }) {
                 throw ExitStatus.auditTampered.exitCode
             }
             if !findings.isEmpty { throw ExitStatus.findings.exitCode }
+        }
+
+        /// `audit scan --format json`: the coverage, then the findings.
+        struct ScanOutput: Encodable {
+            var coverage: ScanCoverage
+            var findings: [Finding]
+        }
+
+        /// One line: the explanation rate overall, and the actors and the day it was lowest.
+        static func explanationSummary(_ coverage: ScanCoverage) -> String {
+            func percent(_ explanation: ScanCoverage.Explanation) -> String {
+                explanation.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
+            }
+            let total = coverage.explanation
+            guard total.granted > 0 else { return "explained: no access granted" }
+            var line = "explained: \(percent(total)) of \(total.granted) granted accesses"
+            let lowest = coverage.byActor.filter { $0.explanation.unexplained > 0 }
+                .sorted { ($0.explanation.rate ?? 1, $0.actor) < ($1.explanation.rate ?? 1, $1.actor) }.prefix(3)
+            if !lowest.isEmpty {
+                line += "; lowest: " + lowest.map { "\(AuditText.escaped($0.actor)) \(percent($0.explanation)) of \($0.explanation.granted)" }
+                    .joined(separator: ", ")
+            }
+            if let day = coverage.byDay.filter({ $0.explanation.unexplained > 0 }).min(by: { ($0.explanation.rate ?? 1, $0.day) < ($1.explanation.rate ?? 1, $1.day) }) {
+                line += "; lowest day \(day.day) \(percent(day.explanation))"
+            }
+            return line
         }
 
         /// Grouped by severity, then by actor, with the evidence under each finding.

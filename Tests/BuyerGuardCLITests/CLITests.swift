@@ -590,7 +590,8 @@ import Testing
         #expect(try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", ids[0], "--actor", "curious"]).status == 0)
         let scan = try cli.run(["audit", "scan", "--vault", vault, "--canaries", list, "--min-severity", "high", "--format", "json"])
         #expect(scan.status == 8)
-        let findings = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [[String: Any]]
+        let output = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any]
+        let findings = output?["findings"] as? [[String: Any]]
         #expect(findings?.first?["rule"] as? String == "canary" && findings?.first?["severity"] as? String == "critical")
 
         try Data("402-1234567-1234567\nnot an order\n".utf8).write(to: URL(fileURLWithPath: list))
@@ -627,6 +628,53 @@ import Testing
         #expect(try cli.run(["audit", "scan", "--vault", vault, "--min-severity", "urgent"]).status == 64)
     }
 
+    /// The JSON starts with what the scan covered, and the same log gives the same bytes in
+    /// every run (each run a new process, with its own hash seed: no set or dictionary order leaks).
+    @Test func scanJSONHasACoverageHeaderAndIsTheSameEveryRun() throws {
+        let cli = try CLITests()
+        let vault = cli.folder.appendingPathComponent("vault").path
+        #expect(try cli.run(["init", "--vault", vault]).status == 0)
+        #expect(try cli.run(["import", "--vault", vault, CLITests.sample.path]).status == 0)
+        let orders = try String(contentsOf: CLITests.sample, encoding: .utf8).split(separator: "\r\n").dropFirst()
+            .map { String($0.split(separator: "\t")[0]) }
+        for order in orders.prefix(3) {
+            #expect(try cli.run(["access", "--vault", vault, "--purpose", "shipping", "--order", order, "--actor", "printer"]).status == 0)
+        }
+        #expect(try cli.run(["cases", "open", "--vault", vault, "--case", "C-1", "--order", orders[1], "--actor", "inbox"]).status == 0)  // the shop records its cases
+        for order in orders.prefix(6) {  // support reads under a case nobody opened: unexplained
+            _ = try cli.run(["access", "--vault", vault, "--purpose", "customer-support", "--case", "C-9", "--order", order, "--actor", "eve"])
+        }
+        _ = try cli.run(["access", "--vault", vault, "--purpose", "marketing", "--order", orders[0], "--actor", "eve"])
+
+        let runs = try (0..<3).map { _ in try cli.run(["audit", "scan", "--vault", vault, "--format", "json"]) }
+        #expect(runs.allSatisfy { $0.status == 8 })
+        #expect(Set(runs.map(\.stdout)).count == 1, "the same log gave different JSON")
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(runs[0].stdout.utf8)) as? [String: Any])
+        #expect(runs[0].stdout.range(of: "\"coverage\"")!.lowerBound < runs[0].stdout.range(of: "\"findings\"")!.lowerBound)
+        let coverage = try #require(output["coverage"] as? [String: Any])
+        let explanation = try #require(coverage["explanation"] as? [String: Any])
+        #expect(explanation["granted"] as? Int == 3 + min(6, orders.count) && explanation["unexplained"] as? Int == min(6, orders.count), "\(explanation)")
+        let actors = try #require(coverage["byActor"] as? [[String: Any]])
+        #expect(actors.map { $0["actor"] as? String } == ["eve", "printer"])
+        #expect(((actors[1]["explanation"] as? [String: Any])?["rate"] as? Double) == 1)
+        #expect((coverage["byDay"] as? [[String: Any]])?.count == 1 && coverage["intact"] as? Bool == true)
+        #expect(coverage["entriesScanned"] as? Int == coverage["logEntries"] as? Int && coverage["from"] is String)
+        #expect(!((output["findings"] as? [[String: Any]]) ?? []).isEmpty)
+
+        let text = try cli.run(["audit", "scan", "--vault", vault])
+        #expect(text.stdout.contains("explained: ") && text.stdout.contains("lowest: eve 0.0% of 6"), "\(text.stdout)")
+
+        // `--log` takes the audit.sqlite, or a folder holding one; anything else is told as such.
+        let folder = try cli.run(["audit", "scan", "--log", vault, "--format", "json"])
+        #expect(folder.status == 8 && folder.stdout == runs[0].stdout, "\(folder.stderr)")
+        let empty = cli.folder.appendingPathComponent("empty").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let noLog = try cli.run(["audit", "scan", "--log", empty])
+        #expect(noLog.status == 66 && noLog.stderr.contains("a folder without an audit.sqlite"), "\(noLog.stderr)")
+        let notSQLite = try cli.run(["audit", "scan", "--log", CLITests.sample.path])
+        #expect(notSQLite.status == 65 && notSQLite.stderr.contains("not a BuyerGuard audit log"), "\(notSQLite.stderr)")
+    }
+
     @Test func anAuditorsCopyIsScannedAgainstAnExportedCheckpoint() throws {
         let cli = try CLITests()
         let vault = cli.folder.appendingPathComponent("vault").path
@@ -651,7 +699,9 @@ import Testing
         #expect(try cli.run(["audit", "scan", "--log", copy]).status == 0)
         let scan = try cli.run(["audit", "scan", "--log", copy, "--checkpoint", checkpoint, "--format", "json"])
         #expect(scan.status == 5, "\(scan.stdout)")
-        let findings = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [[String: Any]]
+        let output = try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any]
+        let findings = output?["findings"] as? [[String: Any]]
         #expect(findings?.first?["rule"] as? String == "log-integrity" && findings?.first?["severity"] as? String == "critical")
+        #expect((output?["coverage"] as? [String: Any])?["intact"] as? Bool == false)
     }
 }
