@@ -50,9 +50,16 @@ struct ScanContext {
     /// The actor's name.
     func name(_ slot: Int) -> String { symbols[actors[slot].name] }
 
+    /// Reports a finding over a tally's entries.
     mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, _ tally: Tally, _ explanation: String) {
-        findings.append(Finding(rule: rule.rawValue, severity: severity, actor: actor, from: Self.date(tally.from), to: Self.date(tally.to),
-                                evidence: tally.evidence(symbols), explanation: explanation))
+        add(rule, severity, actor, from: tally.from, to: tally.to, evidence: tally.evidence(symbols), explanation)
+    }
+
+    /// Reports a finding from `from` to `to` (milliseconds).
+    mutating func add(_ rule: DetectionRules.Rule, _ severity: Severity, _ actor: String, from: Int64, to: Int64, evidence: Evidence,
+                      _ explanation: String) {
+        findings.append(Finding(rule: rule.rawValue, severity: severity, actor: actor, from: Self.date(from), to: Self.date(to),
+                                evidence: evidence, explanation: explanation))
     }
 
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }

@@ -30,7 +30,7 @@ public struct AccessPolicy: Sendable, Equatable {
     ///
     /// Counted from the audit log inside the transaction that appends the entry, so the limit holds
     /// across every process writing to the log, and two requests at once cannot both take the last
-    /// place. Off by default; docs/access-policy.md gives a recommended setting.
+    /// place. Off by default; docs/detection.md ("Prevention") gives a recommended setting.
     public struct UnexplainedLimits: Sendable, Equatable {
         /// At most this many in any 24 hours (a sliding window, not a calendar day); `nil`: no limit.
         public var perDay: Int?

@@ -54,23 +54,21 @@ struct BulkReadRule: ScanRule {
         }
         if scanned.isRead, event.order >= 0 { currentDayOrders.insert(event.order) }
         guard scanned.counted else { return }
-        let slot = scanned.slot, rules = context.rules
+        let slot = scanned.slot
 
         // A burst goes on while the window stays over the threshold with no gap longer than the
         // window; its finding covers all of it.
         actors[slot].reads.add(event, key: event.buyer)
-        let windowMillis = Int64(rules.bulkWindow * 1000)
+        let windowMillis = Int64(context.rules.bulkWindow * 1000)
         if actors[slot].burst != nil, event.timeMillis - actors[slot].reported > windowMillis { closeBurst(slot, in: &context) }
         let distinct = actors[slot].reads.distinctKeys
         actors[slot].burst?.add(event, inWindow: distinct)
-        if distinct >= threshold, ScanContext.firstReport(&actors[slot].reported, at: event.timeMillis, window: rules.bulkWindow) {
+        if distinct >= threshold, ScanContext.firstReport(&actors[slot].reported, at: event.timeMillis, window: context.rules.bulkWindow) {
             let window = actors[slot].reads
             let name = context.symbols[event.actor]
             actors[slot].burst = BulkBurst(finding: context.findings.count, window: window)
-            context.findings.append(Finding(
-                rule: DetectionRules.Rule.bulkRead.rawValue, severity: .high, actor: name,
-                from: ScanContext.date(window.oldest), to: ScanContext.date(event.timeMillis), evidence: window.evidence(context.symbols),
-                explanation: "\(name) read \(distinct) different buyers within \(ScanContext.minutes(rules.bulkWindow)) that nothing called for (no order state, case or message, or at night), more than day-to-day work needs."))
+            context.add(.bulkRead, .high, name, from: window.oldest, to: event.timeMillis, evidence: window.evidence(context.symbols),
+                        "\(name) read \(distinct) different buyers within \(ScanContext.minutes(context.rules.bulkWindow)) that nothing called for (no order state, case or message, or at night), more than day-to-day work needs.")
         }
         walk(event, slot: slot, in: &context)
 
@@ -136,10 +134,8 @@ struct BulkReadRule: ScanRule {
         actors[slot].runReported = true
         let run = actors[slot].run
         let name = context.symbols[event.actor]
-        context.findings.append(Finding(
-            rule: DetectionRules.Rule.bulkRead.rawValue, severity: .medium, actor: name,
-            from: ScanContext.date(run.from), to: ScanContext.date(run.to), evidence: run.evidence(context.symbols),
-            explanation: "\(name) read \(run.count) orders one after another in order-id order: a walk through the order list, not work on particular orders."))
+        context.add(.bulkRead, .medium, name, run,
+                    "\(name) read \(run.count) orders one after another in order-id order: a walk through the order list, not work on particular orders.")
     }
 
     /// More distinct buyers in one hour than the seller's usual day of orders.

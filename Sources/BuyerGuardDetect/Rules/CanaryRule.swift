@@ -12,10 +12,8 @@ struct CanaryRule: ScanRule {
         let event = scanned.event
         guard scanned.kind == .access, event.order >= 0, canaries.contains(event.order) else { return }
         let symbols = context.symbols
-        context.findings.append(Finding(
-            rule: DetectionRules.Rule.canary.rawValue, severity: .critical, actor: symbols[event.actor],
-            from: ScanContext.date(event.timeMillis), to: ScanContext.date(event.timeMillis),
-            evidence: Evidence(sequences: [event.sequence], count: 1, orders: [symbols[event.order]]),
-            explanation: "\(symbols[event.actor]) \(event.decision == .granted ? "read" : "asked for") canary order \(symbols[event.order]), a decoy no legitimate work ever needs."))
+        context.add(.canary, .critical, symbols[event.actor], from: event.timeMillis, to: event.timeMillis,
+                    evidence: Evidence(sequences: [event.sequence], count: 1, orders: [symbols[event.order]]),
+                    "\(symbols[event.actor]) \(event.decision == .granted ? "read" : "asked for") canary order \(symbols[event.order]), a decoy no legitimate work ever needs.")
     }
 }

@@ -38,10 +38,8 @@ struct FirstTimeRule: ScanRule {
         actors[slot].fields |= mask
         guard !news.isEmpty else { return }
         let name = context.symbols[event.actor]
-        context.findings.append(Finding(
-            rule: DetectionRules.Rule.firstTime.rawValue, severity: .low, actor: name,
-            from: ScanContext.date(event.timeMillis), to: ScanContext.date(event.timeMillis),
-            evidence: Evidence(sequences: [event.sequence], count: 1, orders: event.order >= 0 ? [context.symbols[event.order]] : []),
-            explanation: "\(name): \(news.joined(separator: "; ")) (\(event.decision == .granted ? "granted" : event.decision.rawValue)); check that it was expected."))
+        context.add(.firstTime, .low, name, from: event.timeMillis, to: event.timeMillis,
+                    evidence: Evidence(sequences: [event.sequence], count: 1, orders: event.order >= 0 ? [context.symbols[event.order]] : []),
+                    "\(name): \(news.joined(separator: "; ")) (\(event.decision == .granted ? "granted" : event.decision.rawValue)); check that it was expected.")
     }
 }

@@ -11,10 +11,8 @@ struct LogClockRule: ScanRule {
         // Against the entry just before: one clock step back is one finding, however many entries follow it.
         guard previousMillis != .min, event.timeMillis < previousMillis - Int64(context.rules.clockToleranceSeconds * 1000) else { return }
         let back = Double(previousMillis - event.timeMillis) / 1000
-        context.findings.append(Finding(
-            rule: DetectionRules.Rule.logIntegrity.rawValue, severity: .critical, actor: context.symbols[event.actor],
-            from: ScanContext.date(event.timeMillis), to: ScanContext.date(previousMillis),
-            evidence: Evidence(sequences: [event.sequence - 1, event.sequence], count: 1, orders: []),
-            explanation: "The clock went backwards by \(String(format: "%.0f", back)) s at entry \(event.sequence): entries written with a wrong clock, or moved."))
+        context.add(.logIntegrity, .critical, context.symbols[event.actor], from: event.timeMillis, to: previousMillis,
+                    evidence: Evidence(sequences: [event.sequence - 1, event.sequence], count: 1, orders: []),
+                    "The clock went backwards by \(String(format: "%.0f", back)) s at entry \(event.sequence): entries written with a wrong clock, or moved.")
     }
 }

@@ -14,17 +14,16 @@ struct ProbingRule: ScanRule {
     }
 
     mutating func consume(_ scanned: ScannedEvent, in context: inout ScanContext) {
-        let event = scanned.event, slot = scanned.slot, rules = context.rules
+        let event = scanned.event, slot = scanned.slot
         guard scanned.kind == .access, event.decision == .denied else { return }
         // Mutated in place: a copy would duplicate the window's arrays on every entry.
         actors[slot].denials.add(event, key: -1)
         let count = actors[slot].denials.count
-        guard count >= rules.probingDenials, ScanContext.firstReport(&actors[slot].reported, at: event.timeMillis, window: rules.probingWindow) else { return }
+        guard count >= context.rules.probingDenials,
+              ScanContext.firstReport(&actors[slot].reported, at: event.timeMillis, window: context.rules.probingWindow) else { return }
         let window = actors[slot].denials
         let name = context.symbols[event.actor]
-        context.findings.append(Finding(
-            rule: DetectionRules.Rule.probing.rawValue, severity: .high, actor: name,
-            from: ScanContext.date(window.oldest), to: ScanContext.date(event.timeMillis), evidence: window.evidence(context.symbols),
-            explanation: "\(name) was refused \(window.count) times within \(ScanContext.minutes(rules.probingWindow)): someone trying what is allowed."))
+        context.add(.probing, .high, name, from: window.oldest, to: event.timeMillis, evidence: window.evidence(context.symbols),
+                    "\(name) was refused \(window.count) times within \(ScanContext.minutes(context.rules.probingWindow)): someone trying what is allowed.")
     }
 }
