@@ -6,7 +6,7 @@ struct CasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cases",
         abstract: "Record support cases: the buyer opened one, who handles it, when it closed (what explains support reads).",
-        subcommands: [Open.self, Assign.self, Close.self])
+        subcommands: [Open.self, Assign.self, Close.self, Import.self])
 
     /// Options every case event takes.
     struct CaseOptions: ParsableArguments {
@@ -50,6 +50,19 @@ struct CasesCommand: AsyncParsableCommand {
         @Option(help: "When (ISO 8601; default now).") var date: String?
         func run() async throws {
             try await options.record(.closed(at: try ISO8601DateFormatter.commandLineDate(date) ?? Date()), "closed")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read support-case feeds (tab-separated: case-id, order-id, opened-at, handler, closed-at) and record what is new.")
+        @OptionGroup var vault: VaultOptions
+        @Option(help: "Who records it.") var actor: String = "buyerguard-cli"
+        @Argument(help: "Feed files.") var files: [String]
+
+        func run() async throws {
+            let vault = try await self.vault.openVault(actingAs: actor, for: "cases feed")
+            try await OrdersCommand.ImportFeed.importEach(files, updated: "cases") { try await vault.importCases(from: $0, actor: actor) }
         }
     }
 }

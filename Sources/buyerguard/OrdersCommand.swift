@@ -78,10 +78,16 @@ struct OrdersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let vault = try await options.openVault(actingAs: actor, for: "orders feed")
+            try await Self.importEach(files, updated: "orders") { try await vault.importFeed(from: $0, actor: actor) }
+        }
+
+        /// Reads each feed file with `body`, printing its summary (`updated` names what its count
+        /// counts) and its rejected rows; exits with `rowsRejected` when any row was rejected.
+        static func importEach(_ files: [String], updated: String, _ body: (URL) async throws -> FeedImportSummary) async throws {
             var rejected = 0
             for file in files {
-                let summary = try await vault.importFeed(from: URL(fileURLWithPath: file), actor: actor)
-                print("\(file): \(summary.format), rows \(summary.rowsRead), orders updated \(summary.ordersUpdated), not in vault \(summary.unknownOrders)")
+                let summary = try await body(URL(fileURLWithPath: file))
+                print("\(file): \(summary.format), rows \(summary.rowsRead), \(updated) updated \(summary.ordersUpdated), not in vault \(summary.unknownOrders)")
                 for row in summary.rejected { Terminal.note("rejected \(row)") }
                 rejected += summary.rejected.count
             }

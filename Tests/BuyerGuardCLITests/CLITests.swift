@@ -332,6 +332,28 @@ import Testing
         #expect(status.stdout.contains("delivered 1"))
     }
 
+    @Test func casesImportReadsAHelpDeskFeed() throws {
+        let feed = cli.folder.appendingPathComponent("tickets.tsv")
+        var text = "case-id\torder-id\topened-at\thandler\tclosed-at\n"
+        text += "T-1\t\(order)\t2026-11-20T10:00:00+01:00\tbruno\t\n"
+        text += "T-2\t409-9999999-9999999\t2026-11-20T10:00:00+01:00\t\t\n"
+        try Data(text.utf8).write(to: feed)
+        let imported = try cli.run(["cases", "import", "--vault", vault, feed.path])
+        #expect(imported.status == 2)
+        #expect(imported.stdout.contains("support-cases, rows 2, cases updated 1, not in vault 1"))
+        #expect(imported.stderr.contains("tickets.tsv:3: order is not in the vault"))
+        let again = try cli.run(["cases", "import", "--vault", vault, feed.path])
+        #expect(again.stdout.contains("cases updated 0"))
+        #expect(try cli.run(["access", "--vault", vault, "--purpose", "customer-support", "--case", "T-1", "--order", order, "--actor", "bruno"]).status == 0)
+        let log = try cli.run(["audit", "log", "--vault", vault, "--format", "jsonl"]).stdout
+        #expect(log.split(separator: "\n").last?.contains("\"explanation\":\"case-handler\"") == true)
+        let notAFeed = cli.folder.appendingPathComponent("orders.tsv")
+        try Data("order-id\tship-date\n\(order)\t2026-11-20\n".utf8).write(to: notAFeed)
+        let refused = try cli.run(["cases", "import", "--vault", vault, notAFeed.path])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("orders.tsv:1") && refused.stderr.contains("case-id"))
+    }
+
     /// The CLI and another process append at the same time: one chain, and it verifies.
     @Test func twoProcessesKeepOneChain() throws {
         let processes = (0..<2).map { worker -> Process in
