@@ -98,8 +98,14 @@ public struct DetectionRules: Sendable, Equatable {
     public var slowMediumCount = 20
     /// ...or this many for high...
     public var slowHighCount = 40
-    /// ...on at least this many different days.
+    /// ...on at least this many different days...
     public var slowMinimumDays = 8
+    /// ...when they are at least this share of the actor's requests in the window (on the days
+    /// that were not high): legitimate unexplained reads, such as cases re-read after closing,
+    /// grow with an actor's work, so a busy actor's count alone says little (on the mid-size
+    /// shops, busy agents' re-reads stayed under 2% of their requests; the owner's slow browsing
+    /// was over half of theirs).
+    public var slowShare = 0.05
     /// Seller-wide: the days over which the unexplained orders of several actors (each below a
     /// high day) add up...
     public var sellerWideDays = 7
@@ -109,6 +115,8 @@ public struct DetectionRules: Sendable, Equatable {
     public var sellerWideActors = 2
     /// See ``sellerWideActors``.
     public var sellerWideActorMinimum = 5
+    /// ...when they are at least this share of those actors' requests in the window.
+    public var sellerWideShare = 0.05
 
     // stale-data
     /// Retention after delivery, in days, as in the access policy.
@@ -234,10 +242,12 @@ extension DetectionRules {
                 case (.unexplainedAccess, "slow-medium-count"): slowMediumCount = try int()
                 case (.unexplainedAccess, "slow-high-count"): slowHighCount = try int()
                 case (.unexplainedAccess, "slow-minimum-days"): slowMinimumDays = try int()
+                case (.unexplainedAccess, "slow-share"): slowShare = try double()
                 case (.unexplainedAccess, "seller-wide-days"): sellerWideDays = try int()
                 case (.unexplainedAccess, "seller-wide-count"): sellerWideCount = try int()
                 case (.unexplainedAccess, "seller-wide-actors"): sellerWideActors = try int()
                 case (.unexplainedAccess, "seller-wide-actor-minimum"): sellerWideActorMinimum = try int()
+                case (.unexplainedAccess, "seller-wide-share"): sellerWideShare = try double()
                 case (.staleData, "retention-days-after-delivery"): retentionDaysAfterDelivery = try int()
                 case (.staleData, "retention-days-without-delivery"): retentionDaysWithoutDelivery = try int()
                 case (.staleData, "within-days"): staleWithinDays = try int()

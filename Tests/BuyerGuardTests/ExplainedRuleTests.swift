@@ -7,14 +7,16 @@ import Testing
 
 /// The rules weigh what nothing explains (#11): each fires, and a near miss does not.
 extension MisuseScannerTests {
-    /// `perDay(day)` unexplained reads by each of `actors` on `days` working days from the day after the start.
-    func unexplainedDays(_ fixture: BrokerFixture, _ orders: [OrderID], actors: [String], days: Int, perDay: Int) async {
+    /// `perDay` unexplained reads by each of `actors` on `days` working days from the day after the
+    /// start, each beside `explainedPerDay` explained ones (shipping labels of waiting orders).
+    func unexplainedDays(_ fixture: BrokerFixture, _ orders: [OrderID], actors: [String], days: Int, perDay: Int, explainedPerDay: Int = 0) async {
         for day in 0..<days {
             fixture.clock.set(Date(timeIntervalSince1970: 1_793_577_600 + Double(day + 1) * 86_400 + 10 * 3600))
             for (offset, actor) in actors.enumerated() {
                 for index in 0..<perDay {
                     await read(fixture, orders[(day * perDay + index + offset * 7) % orders.count], actor: actor, purpose: Self.unexplained, every: 600)
                 }
+                for index in 0..<explainedPerDay { await read(fixture, orders[index % orders.count], actor: actor, every: 60) }
             }
         }
     }
@@ -91,6 +93,33 @@ extension MisuseScannerTests {
         let (two, twoOrders) = try await Self.fixture(buyers: 60)
         await unexplainedDays(two, twoOrders, actors: ["a", "b"], days: 7, perDay: 2)
         #expect(!(try rule("unexplained-access", two).contains { $0.explanation.contains("accounts together") }))  // 28 < 40
+    }
+
+    /// The weeks-long sums count only when the unexplained reads are a share of the actors' own
+    /// requests: a busy agent's few re-reads of closed cases are not a slow export.
+    @Test func slowAndSellerWideSumsWeighTheActorsOwnRequests() async throws {
+        var rules = DetectionRules()
+        rules.slowShare = 0.25
+        rules.sellerWideShare = 0.25
+        func slow(explainedPerDay: Int) async throws -> [Finding] {
+            let (fixture, orders) = try await Self.fixture(buyers: 60)
+            await unexplainedDays(fixture, orders, actors: ["owner"], days: 10, perDay: 3, explainedPerDay: explainedPerDay)
+            return try rule("unexplained-access", fixture, rules).filter { $0.explanation.contains("slow pattern") }
+        }
+        let found = try await slow(explainedPerDay: 6)  // 30 of 90 requests
+        #expect(found.map(\.severity) == [.medium] && found.first?.explanation.contains("(33% of their requests)") == true,
+                "\(found.map(\.explanation))")
+        #expect(try await slow(explainedPerDay: 12).isEmpty)  // 30 of 150: 20%
+
+        func split(explainedPerDay: Int) async throws -> [Finding] {
+            let (fixture, orders) = try await Self.fixture(buyers: 60)
+            await unexplainedDays(fixture, orders, actors: ["a", "b", "c"], days: 7, perDay: 2, explainedPerDay: explainedPerDay)
+            return try rule("unexplained-access", fixture, rules).filter { $0.explanation.contains("accounts together") }
+        }
+        let together = try await split(explainedPerDay: 4)  // 42 of 126 requests
+        #expect(together.map(\.severity) == [.high] && together.first?.explanation.contains("(33% of their requests)") == true,
+                "\(together.map(\.explanation))")
+        #expect(try await split(explainedPerDay: 8).isEmpty)  // 42 of 210: 20%
     }
 
     @Test func sendsOwnReadAndACasesConversationAreNotHarvesting() async throws {

@@ -446,7 +446,11 @@ extension MisuseScannerTests {
             orders = ["402-1111111-1111111"]
             [first-time]
             enabled = false
+            [unexplained-access]
+            slow-share = 0
+            seller-wide-share = 0.1
             """, file: "rules.toml")
+        #expect(rules.slowShare == 0 && rules.sellerWideShare == 0.1)
         #expect(rules.bulkDistinctBuyers == 40 && rules.bulkWindow == 600 && rules.hourlyShareOfDailyOrders == 1.5)
         #expect(rules.harvestMessageRatio == 0.25 && rules.businessHours == 8..<19 && rules.utcOffsetHours == 1)
         #expect(rules.canaryOrders == ["402-1111111-1111111"] && !rules.isEnabled(.firstTime) && rules.isEnabled(.canary))

@@ -11,6 +11,9 @@ struct UnexplainedAccessRule: ScanRule {
         /// Each day's unexplained and past-retention orders, when the day was not high on its own
         /// (days with none left out).
         var slow: [(day: Int, tally: Tally)] = []
+        /// The requests of every day that was not high on its own, summed from the first: what
+        /// the slow patterns' shares are of.
+        var requests = RunningTotal()
     }
 
     private let support: Int32
@@ -51,14 +54,16 @@ struct UnexplainedAccessRule: ScanRule {
         if let severity {
             let name = context.name(slot)
             let share = Double(tally.count) / Double(max(1, requests))
-            let of = share >= 0.995 ? "all of their requests" : "\(Int((share * 100).rounded()))% of their requests"
+            let of = share >= 0.995 ? "all of their requests" : "\(Self.percent(tally.count, of: requests)) of their requests"
             context.add(.unexplainedAccess, severity, name, tally,
                         "\(name) read or asked for \(ScanContext.orders(tally)) whose state does not call for it (shipping data long after delivery, "
                         + "messages no order event asked for, support cases nobody opened): \(of) that day.")
         }
         // What the slow-pattern rules add up: the day's unexplained and past-retention orders, unless
         // the day was high on its own.
-        guard severity != .high, tally.count + past.count > 0 else { return }
+        guard severity != .high else { return }
+        actors[slot].requests.add(requests, on: context.actors[slot].day)
+        guard tally.count + past.count > 0 else { return }
         var slow = Tally(countingOrders: true)
         slow.merge(tally)
         slow.merge(past)
@@ -107,15 +112,16 @@ struct UnexplainedAccessRule: ScanRule {
     }
 
     /// Slow patterns: an actor's unexplained (or past-retention) orders adding up over weeks on days
-    /// that were not high on their own; and the same spread over several accounts. Each is one
-    /// finding covering every window over its threshold.
+    /// that were not high on their own, to a share of the actor's requests in those weeks; and the
+    /// same spread over several accounts. Each is one finding covering every window over its
+    /// thresholds.
     private mutating func slowPatterns(in context: inout ScanContext) {
         let rules = context.rules
         var ownHigh = Set<Int>()
         for (slot, actor) in actors.enumerated() {
             let days = actor.slow
             var covered = Set<Int>()
-            var peak = 0
+            var peak: (orders: Int, requests: Int)?
             var start = 0
             var total = 0
             for end in days.indices {
@@ -125,24 +131,28 @@ struct UnexplainedAccessRule: ScanRule {
                     start += 1
                 }
                 guard end - start + 1 >= rules.slowMinimumDays, total >= rules.slowMediumCount else { continue }
-                peak = max(peak, total)
+                let requests = actor.requests.between(days[start].day, days[end].day)
+                guard Double(total) >= rules.slowShare * Double(requests) else { continue }
+                if total > peak?.orders ?? -1 { peak = (total, requests) }
                 covered.formUnion(start...end)
             }
-            guard !covered.isEmpty else { continue }
+            guard let peak else { continue }
             var tally = Tally(countingOrders: true)
             for index in covered.sorted() { tally.merge(days[index].tally) }
-            let severity: Severity = peak >= rules.slowHighCount ? .high : .medium
+            let severity: Severity = peak.orders >= rules.slowHighCount ? .high : .medium
             if severity == .high { ownHigh.insert(slot) }
             let name = context.name(slot)
             context.add(.unexplainedAccess, severity, name, tally,
                         "\(name) read or asked for \(ScanContext.orders(tally)) that nothing in their state explains on \(covered.count) different days, "
-                        + "up to \(peak) within \(rules.slowDays) days: a slow pattern under each day's thresholds.")
+                        + "up to \(peak.orders) within \(rules.slowDays) days (\(Self.percent(peak.orders, of: peak.requests)) of their requests): "
+                        + "a slow pattern under each day's thresholds.")
         }
         sellerWide(excluding: ownHigh, in: &context)
     }
 
     /// Several accounts' unexplained orders, each below its own thresholds, adding up within
-    /// ``DetectionRules/sellerWideDays``: one pattern split across accounts.
+    /// ``DetectionRules/sellerWideDays`` to a share of their requests: one pattern split across
+    /// accounts.
     private func sellerWide(excluding ownHigh: Set<Int>, in context: inout ScanContext) {
         let rules = context.rules
         var byDay: [Int: [(slot: Int, tally: Tally)]] = [:]
@@ -152,7 +162,7 @@ struct UnexplainedAccessRule: ScanRule {
         let days = byDay.keys.sorted()
         var coveredDays = Set<Int>()
         var contributors = Set<Int>()
-        var peak = 0
+        var peak: (orders: Int, requests: Int)?
         var start = 0
         for end in days.indices {
             while days[end] - days[start] >= rules.sellerWideDays { start += 1 }
@@ -161,11 +171,13 @@ struct UnexplainedAccessRule: ScanRule {
             let counted = perActor.filter { $0.value >= rules.sellerWideActorMinimum }
             let total = counted.values.reduce(0, +)
             guard counted.count >= rules.sellerWideActors, total >= rules.sellerWideCount else { continue }
-            peak = max(peak, total)
+            let requests = counted.keys.reduce(0) { $0 + actors[$1].requests.between(days[start], days[end]) }
+            guard Double(total) >= rules.sellerWideShare * Double(requests) else { continue }
+            if total > peak?.orders ?? -1 { peak = (total, requests) }
             contributors.formUnion(counted.keys)
             coveredDays.formUnion(days[start...end])
         }
-        guard !contributors.isEmpty else { return }
+        guard let peak else { return }
         var tally = Tally(countingOrders: true)
         var perActor: [Int: Int] = [:]
         for day in coveredDays.sorted() {
@@ -179,7 +191,39 @@ struct UnexplainedAccessRule: ScanRule {
         let names = ranked.map { "\(context.name($0.key)) (\($0.value))" }.joined(separator: ", ")
         context.add(.unexplainedAccess, .high, context.name(ranked[0].key), tally,
                     "\(ranked.count) accounts together read or asked for \(ScanContext.orders(tally)) that nothing in their state explains, "
-                    + "up to \(peak) within \(rules.sellerWideDays) days, each below its own thresholds: \(names).")
+                    + "up to \(peak.orders) within \(rules.sellerWideDays) days (\(Self.percent(peak.orders, of: peak.requests)) of their requests), "
+                    + "each below its own thresholds: \(names).")
+    }
+
+    private static func percent(_ part: Int, of whole: Int) -> String {
+        "\(Int((Double(part) / Double(max(1, whole)) * 100).rounded()))%"
+    }
+}
+
+/// A running sum of a count per day, days ascending: the sum over any range of days.
+struct RunningTotal {
+    private var days: [Int] = []
+    private var sums: [Int] = []
+
+    mutating func add(_ count: Int, on day: Int) {
+        days.append(day)
+        sums.append((sums.last ?? 0) + count)
+    }
+
+    /// The sum over the days from `first` to `last`, both included.
+    func between(_ first: Int, _ last: Int) -> Int {
+        total(through: last) - total(through: first - 1)
+    }
+
+    /// The sum over the days up to `day`, included.
+    private func total(through day: Int) -> Int {
+        // The number of days at or before `day`: a binary search.
+        var low = 0, high = days.count
+        while low < high {
+            let middle = (low + high) / 2
+            if days[middle] <= day { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? 0 : sums[low - 1]
     }
 }
 
@@ -217,3 +261,4 @@ struct SupportCase {
         }
     }
 }
+
