@@ -53,8 +53,8 @@ struct UnexplainedAccessRule: ScanRule {
         let severity = severity(tally, requests: requests, rules: context.rules)
         if let severity {
             let name = context.name(slot)
-            let share = Double(tally.count) / Double(max(1, requests))
-            let of = share >= 0.995 ? "all of their requests" : "\(Self.percent(tally.count, of: requests)) of their requests"
+            let share = Self.share(tally.count, of: requests)
+            let of = share >= 0.995 ? "all of their requests" : "\(Self.percent(share)) of their requests"
             context.add(.unexplainedAccess, severity, name, tally,
                         "\(name) read or asked for \(ScanContext.orders(tally)) whose state does not call for it (shipping data long after delivery, "
                         + "messages no order event asked for, support cases nobody opened): \(of) that day.")
@@ -144,7 +144,7 @@ struct UnexplainedAccessRule: ScanRule {
             let name = context.name(slot)
             context.add(.unexplainedAccess, severity, name, tally,
                         "\(name) read or asked for \(ScanContext.orders(tally)) that nothing in their state explains on \(covered.count) different days, "
-                        + "up to \(peak.orders) within \(rules.slowDays) days (\(Self.percent(peak.orders, of: peak.requests)) of their requests): "
+                        + "up to \(peak.orders) within \(rules.slowDays) days (\(Self.percent(Self.share(peak.orders, of: peak.requests))) of their requests): "
                         + "a slow pattern under each day's thresholds.")
         }
         sellerWide(excluding: ownHigh, in: &context)
@@ -191,13 +191,13 @@ struct UnexplainedAccessRule: ScanRule {
         let names = ranked.map { "\(context.name($0.key)) (\($0.value))" }.joined(separator: ", ")
         context.add(.unexplainedAccess, .high, context.name(ranked[0].key), tally,
                     "\(ranked.count) accounts together read or asked for \(ScanContext.orders(tally)) that nothing in their state explains, "
-                    + "up to \(peak.orders) within \(rules.sellerWideDays) days (\(Self.percent(peak.orders, of: peak.requests)) of their requests), "
+                    + "up to \(peak.orders) within \(rules.sellerWideDays) days (\(Self.percent(Self.share(peak.orders, of: peak.requests))) of their requests), "
                     + "each below its own thresholds: \(names).")
     }
 
-    private static func percent(_ part: Int, of whole: Int) -> String {
-        "\(Int((Double(part) / Double(max(1, whole)) * 100).rounded()))%"
-    }
+    private static func share(_ part: Int, of whole: Int) -> Double { Double(part) / Double(max(1, whole)) }
+
+    private static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 }
 
 /// A running sum of a count per day, days ascending: the sum over any range of days.
@@ -261,4 +261,3 @@ struct SupportCase {
         }
     }
 }
-
