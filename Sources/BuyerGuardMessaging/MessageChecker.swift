@@ -137,7 +137,7 @@ public struct MessageChecker: Sendable {
                 }
             case .returnConfirmation:
                 var missing: [String] = []
-                if matches(.returned).isEmpty { missing.append("the products returned") }
+                if matches(.returned).isEmpty || !namesAProduct(text) { missing.append("the products returned") }
                 if !hasAmount(text) { missing.append("the amount refunded") }
                 if !hasDate(text) { missing.append("the refund date") }
                 if !missing.isEmpty {
@@ -514,6 +514,46 @@ public struct MessageChecker: Sendable {
     }
 
     // MARK: Amounts and dates
+
+    /// Whether a Return Confirmation names something returned: a word, outside the greeting and
+    /// signature lines and outside links, that is not of a return's own vocabulary (return,
+    /// refund, order, parcel, dates, politeness; function words, numbers, months, currencies).
+    /// "Your return for order 402-... arrived; 22.50 € refunded on 3 May" names no product.
+    private func namesAProduct(_ text: MessageText) -> Bool {
+        let plain = text.plain
+        var lineOf: [Int] = []
+        lineOf.reserveCapacity(plain.count)
+        var line = 0
+        for scalar in plain {
+            lineOf.append(line)
+            if scalar == "\n" { line += 1 }
+        }
+        // Words per line, to tell a greeting or a signature (a short first or last line) apart.
+        var wordsPerLine: [Int: Int] = [:]
+        for word in text.words { wordsPerLine[lineOf[word.start], default: 0] += 1 }
+        let lines = wordsPerLine.keys.sorted()
+        var skipped = Set<Int>()
+        if lines.count >= 2, let first = lines.first, wordsPerLine[first]! <= 4 { skipped.insert(first) }
+        for last in lines.reversed().prefix(3) where lines.count >= 3 {
+            guard wordsPerLine[last]! <= 4 else { break }
+            skipped.insert(last)
+        }
+        let functionWords = MessageLanguage.functionWords.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        for word in text.words where !skipped.contains(lineOf[word.start]) {
+            let end = word.start + word.text.unicodeScalars.count
+            let before = word.start > 0 ? plain[word.start - 1] : " "
+            let after = end < plain.count ? plain[end] : " "
+            if before == "." || before == "/" || before == "@" || after == "/" || after == "@"
+                || (after == "." && end + 1 < plain.count && MessageText.isWordScalar(plain[end + 1])) { continue }  // a link or an address
+            let folded = word.text
+            if folded.unicodeScalars.count < 3 || folded.contains(where: \.isNumber) { continue }
+            if word.classes.contains(.month) || word.classes.contains(.currency) { continue }
+            if functionWords.contains(folded) || Vocabulary.returnMessageWords.contains(folded) { continue }
+            if Vocabulary.returnMessageStems.contains(where: { folded.hasPrefix($0) }) { continue }
+            return true
+        }
+        return false
+    }
 
     private func hasAmount(_ text: MessageText) -> Bool {
         let scalars = text.folded
