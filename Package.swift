@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "BuyerGuardMessaging",
             dependencies: ["BuyerGuard"],
+            resources: [.copy("Resources/message-model.bin")],
             swiftSettings: librarySettings
         ),
         .target(

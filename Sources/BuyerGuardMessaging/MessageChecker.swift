@@ -19,6 +19,26 @@ public struct MessageChecker: Sendable {
 
     private let allowedSuffixes: [String]
 
+    /// Whether the statistical layer runs (on by default; off only to measure the rules alone).
+    package var usesStatisticalLayer = true
+
+    /// Whether the statistical layer's model was found and read (`false` means a broken install:
+    /// the resource `message-model.bin` is missing from the bundle).
+    public static var statisticalLayerLoaded: Bool { MessageModel.shared != nil }
+
+    /// The statistical layer's score (logit) of each of its rules for `message`.
+    package static func modelScores(_ message: String) -> [String: Float] {
+        guard let model = MessageModel.shared else { return [:] }
+        return Dictionary(uniqueKeysWithValues: model.verdicts(MessageText(message).words).map { ($0.rule.rawValue, $0.score) })
+    }
+
+    /// The folded words the statistical layer reads, with their sentence number: what
+    /// `scripts/train-message-model.py` trains on (exported by a test, so training and checking
+    /// read a message the same way).
+    package static func modelWords(_ message: String) -> [(word: String, sentence: Int)] {
+        MessageText(message).words.map { ($0.text, $0.sentence) }
+    }
+
     /// BRT, Poste Italiane, SDA, GLS, DHL, UPS, DPD, TNT, FedEx, InPost, Correos, Colissimo, ... and
     /// the marketplace's own domains.
     public static let defaultAllowedLinkDomains = Vocabulary.defaultCarrierDomains
@@ -45,7 +65,15 @@ public struct MessageChecker: Sendable {
         // Order ids.
         let ids = orderIDs(in: text.plain)
         if ids.isEmpty {
-            add(.missingOrderID, at: 0, length: 0, "the message must name its order id (\(orderID))")
+            // A truncated id does not name the order: the guidelines ask for the order id itself.
+            let mangled = mangledOrderIDs(in: text)
+            for (offset, id) in mangled {
+                add(.missingOrderID, at: offset, length: id.unicodeScalars.count,
+                    "\(id) is not a whole order id (3-7-7 digits), cut short or mistyped: the message must name its order id (\(orderID))")
+            }
+            if mangled.isEmpty {
+                add(.missingOrderID, at: 0, length: 0, "the message must name its order id (\(orderID))")
+            }
         }
         for (offset, id) in ids where id != orderID.rawValue {
             add(.wrongOrderID, at: offset, length: 19, "order id \(id) is not this message's order (\(orderID))")
@@ -76,6 +104,13 @@ public struct MessageChecker: Sendable {
                     || (link.sourceOffset == nil && offersNear(link.offset, in: text)) {
                     add(.marketing, at: link.offset, length: link.length, "a link offered for other products or offers is promotion")
                 }
+            }
+        }
+        // "Link in bio": a page of links on a social profile.
+        for (index, word) in text.words.enumerated() where word.text == "bio" {
+            let before = text.words[max(0, index - 4)..<index].filter { $0.sentence == word.sentence }
+            if let link = before.first(where: { Vocabulary.linkWords.contains($0.text) }) {
+                add(.link, at: link.start, length: word.start + 3 - link.start, "a \"link in bio\" points the buyer to a page of links elsewhere")
             }
         }
         for offset in text.imageLinks {
@@ -123,6 +158,33 @@ public struct MessageChecker: Sendable {
         let codeSentences = Set(promoCodes.map(\.sentence))
         for sentence in reviewSentences(in: text, found: found, codeSentences: codeSentences, percentSentences: percentSentences) {
             add(.reviewManipulation, at: sentence.offset, length: sentence.length, sentence.reason)
+        }
+
+        // The statistical layer: paraphrases of the phrase rules that no list holds.
+        if usesStatisticalLayer, let model = MessageModel.shared {
+            let flagged = Set(violations.map(\.rule))
+            // A request the rules read as explicitly honest ("una recensione onesta") stays neutral:
+            // the model, trained on far more manipulative requests than honest ones, does not
+            // overrule that.
+            let honestRequest = text.words.contains { word in
+                word.classes.contains(.honest) && text.words.contains { $0.sentence == word.sentence && $0.classes.contains(.review) }
+            }
+            for verdict in model.verdicts(text.words) where verdict.flagged && !flagged.contains(verdict.rule) {
+                if verdict.rule == .reviewManipulation && honestRequest { continue }
+                guard let strongest = verdict.topWords.first else { continue }
+                let sentence = text.words[strongest].sentence
+                let inSentence = text.words.filter { $0.sentence == sentence }
+                let start = inSentence.first!.start
+                let end = inSentence.last!.start + inSentence.last!.text.unicodeScalars.count
+                let reading = switch verdict.rule {
+                case .reviewManipulation: "steering the buyer's review"
+                case .optOut: "an offer to stop messages (an opt-out)"
+                default: "promotion"
+                }
+                let words = verdict.topWords.map { "\"\(text.words[$0].text)\"" }.joined(separator: ", ")
+                add(verdict.rule, at: start, length: end - start,
+                    "reads as \(reading) to the statistical layer (score \((verdict.score * 100).rounded() / 100); words that weighed most: \(words))")
+            }
         }
 
         // What each kind of message must say.
@@ -289,6 +351,43 @@ public struct MessageChecker: Sendable {
 
     // MARK: Order ids
 
+    /// Digit groups joined by hyphens, right after an order word ("Ordine", "Order #", "Pedido
+    /// nº"), shaped like an order id with a group missing or cut short (`404-9740646`,
+    /// `304-6245134-211809`, `8083515-7693318`).
+    private func mangledOrderIDs(in text: MessageText) -> [(Int, String)] {
+        let scalars = text.plain
+        func digit(_ i: Int) -> Bool { i >= 0 && i < scalars.count && ("0"..."9").contains(scalars[i]) }
+        var result: [(Int, String)] = []
+        var index = 0
+        while index < scalars.count {
+            guard digit(index), !digit(index - 1), index == 0 || scalars[index - 1] != "-" else { index += 1; continue }
+            var groups: [Int] = []
+            var end = index
+            while digit(end) {
+                var length = 0
+                while digit(end) { length += 1; end += 1 }
+                groups.append(length)
+                if end < scalars.count, scalars[end] == "-", digit(end + 1) { end += 1 } else { break }
+            }
+            defer { index = end + 1 }
+            let shaped = switch groups.count {
+            case 3: groups != [3, 7, 7] && (2...4).contains(groups[0]) && (5...8).contains(groups[1]) && (5...8).contains(groups[2])
+            case 2: (groups[0] == 3 || (6...8).contains(groups[0])) && (6...8).contains(groups[1])
+            default: false
+            }
+            guard shaped else { continue }
+            // The word before it (over "#", "nº", "n.", ":") names an order.
+            let before = text.words.last { $0.start < index }
+            let gap = before.map { String(String.UnicodeScalarView(scalars[($0.start + $0.text.unicodeScalars.count)..<index])) } ?? ""
+            var word = before?.text ?? ""
+            if word.hasPrefix("n"), word.count <= 3,  // "n", "nº", "nr", "no" before the number
+               let earlier = text.words.last(where: { $0.start < (before?.start ?? 0) }) { word = earlier.text }
+            guard gap.unicodeScalars.count <= 4, Vocabulary.orderWords.contains(word) else { continue }
+            result.append((index, String(String.UnicodeScalarView(scalars[index..<end]))))
+        }
+        return result
+    }
+
     private func orderIDs(in scalars: [Unicode.Scalar]) -> [(Int, String)] {
         var result: [(Int, String)] = []
         var index = 0
@@ -322,8 +421,17 @@ public struct MessageChecker: Sendable {
 
         /// A link whose path or query names a parcel's tracking: needed to fulfil the order,
         /// whatever the carrier (a carrier not on the allow-list included).
+        /// A carrier's tracking page for one parcel: a tracking word in the host or path, and the
+        /// parcel's number (a run of digits) in the path or query. A shop's own "/tracking" page
+        /// with no parcel in it is a link like any other.
         var tracksAParcel: Bool {
-            !path.isEmpty && Vocabulary.trackingPathWords.contains { path.contains($0) || host.hasPrefix($0 + ".") }
+            guard !path.isEmpty, Vocabulary.trackingPathWords.contains(where: { path.contains($0) || host.hasPrefix($0 + ".") }) else { return false }
+            var run = 0
+            for byte in path.utf8 {
+                run = (0x30...0x39).contains(byte) ? run + 1 : 0
+                if run >= 3 { return true }
+            }
+            return false
         }
     }
 

@@ -291,7 +291,7 @@ enum Vocabulary {
     static let topLevelDomains: Set<String> = [
         "com", "it", "de", "fr", "es", "eu", "net", "org", "uk", "shop", "store", "info", "io", "co", "at", "ch", "nl", "be", "pl", "se", "biz", "online",
         // shorteners and link-in-bio pages: bit.ly, linktr.ee, t.me, wa.me, goo.gl, tinyurl, ...
-        "ly", "ee", "me", "gl", "to", "tv", "app", "link", "page", "site", "bio", "gd", "cc", "ws", "club",
+        "ly", "ee", "me", "gl", "to", "tv", "app", "link", "page", "site", "bio", "gd", "cc", "ws", "club", "ai",
     ]
 
     /// Hosts of social networks and messaging apps: a link to them is promotion as well as a link.
@@ -336,4 +336,12 @@ enum Vocabulary {
     static func phrases(_ text: String) -> [[String]] {
         text.split(separator: "|").map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty }
     }
+
+    /// Words that name an order right before its id, in the five languages (folded).
+    static let orderWords: Set<String> = [
+        "ordine", "ordinazione", "order", "bestellung", "bestellnummer", "auftrag", "commande", "pedido", "encargo", "orden",
+    ]
+
+    /// "Link" in the five languages, for "link in bio" ("lien en bio", "enlace en la bio").
+    static let linkWords: Set<String> = ["link", "links", "lien", "liens", "enlace", "enlaces"]
 }

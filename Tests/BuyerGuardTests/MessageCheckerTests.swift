@@ -90,6 +90,37 @@ import Testing
         }
     }
 
+    /// Writes what `scripts/train-message-model.py` trains on: the training corpus only (never a
+    /// held-out set), each message as the checker's folded words, its labels, and what the rules
+    /// alone flag. Runs only with `BUYERGUARD_EXPORT_MODEL_WORDS=FILE`.
+    @Test func exportModelWords() throws {
+        guard let path = ProcessInfo.processInfo.environment["BUYERGUARD_EXPORT_MODEL_WORDS"] else { return }
+        var rulesOnly = MessageChecker()
+        rulesOnly.usesStatisticalLayer = false
+        let records: [[String: Any]] = Self.issue13Training.map { sample in
+            let flagged = Set(rulesOnly.check(sample.text, purpose: MessagePurpose(name: sample.kind)!, orderID: try! OrderID(sample.order)).map(\.rule.rawValue))
+            return ["id": sample.id, "lang": sample.lang, "text": sample.text, "expected": sample.expected, "rules": flagged.sorted(),
+                    "words": MessageChecker.modelWords(sample.text).map { [$0.word, $0.sentence] as [Any] }]
+        }
+        try JSONSerialization.data(withJSONObject: records).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The shipped model reads a message exactly as its training script did: scores computed in
+    /// Python from the shipped weights (Fixtures/messages/model-vectors.json) come out the same.
+    @Test func statisticalLayerMatchesItsTrainingScript() throws {
+        #expect(MessageChecker.statisticalLayerLoaded)
+        struct Vector: Decodable { var text: String; var scores: [String: Float] }
+        let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: try Fixtures.url("messages/model-vectors.json")))
+        #expect(vectors.count >= 10)
+        for vector in vectors {
+            let scores = MessageChecker.modelScores(vector.text)
+            for (rule, expected) in vector.scores {
+                let got = try #require(scores[rule], "\(rule) not in the model")
+                #expect(abs(got - expected) < 1e-3, "\(rule): \(got) against \(expected) for \(vector.text.prefix(40))")
+            }
+        }
+    }
+
     /// The training corpus of #13: every rule caught on paraphrases in every language, few false
     /// alarms on its hard negatives. (The held-out set's own figures are reported, never tuned on:
     /// docs/messaging.md.)
@@ -199,6 +230,50 @@ import Testing
         #expect(rules("Commande 402-1234567-1234567 : suivi https://www.mondialrelay.fr/suivi-de-colis/?numeroExpedition=98765432").isEmpty)
         #expect(rules("Order 402-1234567-1234567: track it at https://track.bpost.cloud/btr/web/#/search?itemCode=3232999").isEmpty)
         #expect(rules("Order 402-1234567-1234567: our new range is at https://www.myshop.example/new").contains(.link))
+        // A tracking page names the parcel; the shop's own "tracking" page without one is a link.
+        #expect(rules("Pedido 402-1234567-1234567: consulte el envío en www.mitienda.es/seguimiento").contains(.link))
+        #expect(rules("Pedido 402-1234567-1234567: consulte el envío en www.mitienda.es/seguimiento?envio=88123").isEmpty)
+    }
+
+    /// "Link in bio" sends the buyer to a page of links, in any of the languages.
+    @Test(arguments: ["Order 402-1234567-1234567 arrived! More on our page, link in bio", "Commande 402-1234567-1234567 livrée, tout est dans le lien en bio",
+                      "Pedido 402-1234567-1234567 entregado: el enlace está en la bio"])
+    func linkInBio(text: String) {
+        #expect(rules(text).contains(.link), "\(text)")
+    }
+
+    /// A truncated or mistyped id does not name the order: missing-order-id, placed on the id.
+    @Test func truncatedOrderIDsAreFoundWhereTheyAre() throws {
+        for text in ["Ordine 404-9740646\nGrazie!", "Order #402-1234567-123456 delivered", "Commande 1234567-1234567 livrée", "Pedido nº 402-123456-1234567 entregado"] {
+            let violations = MessageChecker().check(text, purpose: .support, orderID: Self.order)
+            let missing = try #require(violations.first { $0.rule == .missingOrderID }, "\(text)")
+            #expect(missing.excerpt.first?.isNumber == true && missing.explanation.contains("not a whole order id"), "\(missing)")
+            #expect(!violations.contains { $0.rule == .wrongOrderID })
+        }
+        // Dates, phone numbers and amounts after other words are not ids.
+        #expect(rules("Ordine 402-1234567-1234567, spedito il 2024-03-11; tel. 333-1234567").isEmpty)
+        #expect(rules("Ordine spedito il 2024-03-11").contains(.missingOrderID))
+    }
+
+    /// The statistical layer flags a paraphrase the phrase lists do not hold, with its words and
+    /// place, and leaves alone what the rules already flag (one flag per rule).
+    @Test func statisticalLayerExplainsItsFlags() throws {
+        var rulesOnly = MessageChecker()
+        rulesOnly.usesStatisticalLayer = false
+        let samples = MessageCorpusTests.issue13Training.filter { $0.expected.contains("marketing") }
+        let caughtByModelOnly = samples.first { sample in
+            let purpose = MessagePurpose(name: sample.kind)!, order = try! OrderID(sample.order)
+            return !rulesOnly.check(sample.text, purpose: purpose, orderID: order).contains { $0.rule == .marketing }
+                && MessageChecker().check(sample.text, purpose: purpose, orderID: order).contains { $0.rule == .marketing }
+        }
+        let sample = try #require(caughtByModelOnly)
+        let flag = try #require(MessageChecker().check(sample.text, purpose: MessagePurpose(name: sample.kind)!, orderID: try OrderID(sample.order))
+            .first { $0.rule == .marketing })
+        #expect(flag.explanation.contains("statistical layer") && flag.explanation.contains("words that weighed most"))
+        #expect(!flag.excerpt.isEmpty && flag.line >= 1 && flag.column >= 1)
+        let twice = "Ordine 402-1234567-1234567 spedito. Usa il codice SCONTO10 per il 10% sul prossimo ordine!"
+        #expect(MessageChecker().check(twice, purpose: .support, orderID: Self.order).filter { $0.rule == .marketing }.count >= 1)
+        #expect(!MessageChecker().check(twice, purpose: .support, orderID: Self.order).contains { $0.explanation.contains("statistical layer") })
     }
 
     /// Links written to dodge a pattern, shorteners and link-in-bio pages.
