@@ -26,7 +26,7 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-BITS = 18
+BITS = 16
 # A message's counts are divided by the square root of its number of features, but never of fewer
 # than this: a one-line message would otherwise weigh its one cue many times over.
 MIN_FEATURES = 256

@@ -27,4 +27,20 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(checker.check(text, purpose: .order(.shipmentDelay), orderID: order))
         }
     }
+
+    // The same without the statistical layer: the layer's cost, measured in the same run.
+    var rulesOnly = MessageChecker()
+    rulesOnly.usesStatisticalLayer = false
+    Benchmark("check a 1 KB message, rules only") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(rulesOnly.check(text, purpose: .order(.shipmentDelay), orderID: order))
+        }
+    }
+
+    // Reading and parsing the statistical layer's resource (done once per process).
+    Benchmark("load the statistical layer", configuration: .init(metrics: [.wallClock, .peakMemoryResident], scalingFactor: .one)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(MessageChecker.readStatisticalLayer())
+        }
+    }
 }

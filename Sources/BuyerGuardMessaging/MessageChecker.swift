@@ -26,6 +26,9 @@ public struct MessageChecker: Sendable {
     /// the resource `message-model.bin` is missing from the bundle).
     public static var statisticalLayerLoaded: Bool { MessageModel.shared != nil }
 
+    /// Reads the statistical layer's resource anew (for the load-time benchmark).
+    package static func readStatisticalLayer() -> Bool { MessageModel.load() != nil }
+
     /// The statistical layer's score (logit) of each of its rules for `message`.
     package static func modelScores(_ message: String) -> [String: Float] {
         guard let model = MessageModel.shared else { return [:] }
@@ -128,7 +131,12 @@ public struct MessageChecker: Sendable {
             add(.marketing, at: text.words[match.first].start, length: match.length(text),
                 "pointing the buyer to a social network or messaging channel is promotion")
         }
+        // A draw among those who review is an incentive for the review (review-manipulation), not
+        // a promotion of its own.
+        let sentencesWithReviews = Set(text.words.filter { $0.classes.contains(.review) }.map(\.sentence))
         for match in matches(.prizeDraw) {
+            let sentence = text.words[match.first].sentence
+            if sentencesWithReviews.contains(sentence) || sentencesWithReviews.contains(sentence - 1) || sentencesWithReviews.contains(sentence + 1) { continue }
             add(.marketing, at: text.words[match.first].start, length: match.length(text), "a prize draw or contest is promotion")
         }
         for word in text.words where word.text.utf8.count > 10

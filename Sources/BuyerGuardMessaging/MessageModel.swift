@@ -25,11 +25,14 @@ struct MessageModel: Sendable {
 
     /// The shipped model; `nil` only when the resource is missing or unreadable (a broken
     /// install: `MessageChecker.statisticalLayerLoaded` says so, and a test checks it).
-    static let shared: MessageModel? = {
+    static let shared: MessageModel? = load()
+
+    /// Reads and parses the resource (once per process through `shared`).
+    static func load() -> MessageModel? {
         guard let url = Bundle.module.url(forResource: "message-model", withExtension: "bin"),
               let data = try? Data(contentsOf: url) else { return nil }
         return MessageModel(data: [UInt8](data))
-    }()
+    }
 
     /// Reads the format written by `scripts/train-message-model.py`.
     init?(data: [UInt8]) {
@@ -81,35 +84,46 @@ struct MessageModel: Sendable {
         var topWords: [Int]
     }
 
-    /// Scores every rule of the model over `words`.
+    /// Scores every rule of the model over `words`; the words behind a flag only when it flags.
     func verdicts(_ words: [MessageText.Word]) -> [Verdict] {
         let ruleCount = rules.count
         var sums = [Float](repeating: 0, count: ruleCount)
-        // Per word, what it added to each rule (for the explanation).
-        var perWord = [Float](repeating: 0, count: words.count * ruleCount)
         var count = 0
-        weights.withUnsafeBufferPointer { w in
-            MessageModel.features(words.lazy.map { ($0.text, $0.sentence) }) { slot, word in
-                let base = Int(slot & slotMask) * ruleCount
-                for r in 0..<ruleCount {
-                    let value = Float(w[base + r])
-                    sums[r] += value
-                    perWord[word * ruleCount + r] += value
+        let mask = slotMask
+        // Unsafe buffers: a captured array written per feature pays a uniqueness check each time.
+        sums.withUnsafeMutableBufferPointer { sums in
+            weights.withUnsafeBufferPointer { w in
+                MessageModel.features(words) { slot, _ in
+                    let base = Int(slot & mask) * ruleCount
+                    for r in 0..<ruleCount { sums[r] += Float(w[base + r]) }
+                    count += 1
                 }
-                count += 1
             }
         }
         let norm = 1 / Float(max(count, minimumFeatures, 1)).squareRoot()
+        let scores = rules.indices.map { bias[$0] + scale[$0] * sums[$0] * norm }
+        let flagged = rules.indices.map { scores[$0] >= threshold[$0] }
+        var perWord: [Float] = []
+        if flagged.contains(true) {
+            // What each word added to each rule, for the explanation.
+            perWord = [Float](repeating: 0, count: words.count * ruleCount)
+            perWord.withUnsafeMutableBufferPointer { perWord in
+                weights.withUnsafeBufferPointer { w in
+                    MessageModel.features(words) { slot, word in
+                        let base = Int(slot & mask) * ruleCount
+                        for r in 0..<ruleCount { perWord[word * ruleCount + r] += Float(w[base + r]) }
+                    }
+                }
+            }
+        }
         return rules.indices.map { r in
-            let score = bias[r] + scale[r] * sums[r] * norm
-            let flagged = score >= threshold[r]
             var top: [Int] = []
-            if flagged {
+            if flagged[r] {
                 top = words.indices.filter { perWord[$0 * ruleCount + r] > 0 }
                     .sorted { perWord[$0 * ruleCount + r] > perWord[$1 * ruleCount + r] }
                     .prefix(3).map { $0 }
             }
-            return Verdict(rule: rules[r], score: score, flagged: flagged, topWords: top)
+            return Verdict(rule: rules[r], score: scores[r], flagged: flagged[r], topWords: top)
         }
     }
 
@@ -117,11 +131,14 @@ struct MessageModel: Sendable {
     /// per word, the word itself, the pair with the word before it in the same sentence, and its
     /// character 3-, 4- and 5-grams with a space at either end; digits read as `0`. 32-bit
     /// FNV-1a over the UTF-8 bytes. `scripts/train-message-model.py` computes the same.
-    static func features<Words: Sequence<(String, Int)>>(_ words: Words, _ body: (UInt32, Int) -> Void) {
+    static func features(_ words: [MessageText.Word], _ body: (UInt32, Int) -> Void) {
         var previous: [UInt8] = []
         var previousSentence = -1
         var padded: [UInt8] = []
-        for (index, (text, sentence)) in words.enumerated() {
+        padded.reserveCapacity(32)
+        previous.reserveCapacity(32)
+        for index in words.indices {
+            let text = words[index].text, sentence = words[index].sentence
             padded.removeAll(keepingCapacity: true)
             padded.append(0x20)
             for byte in text.utf8 { padded.append((0x30...0x39).contains(byte) ? 0x30 : byte) }
@@ -134,10 +151,20 @@ struct MessageModel: Sendable {
                 for byte in word { h = (h ^ UInt32(byte)) &* 16_777_619 }
                 body(h, index)
             }
-            for n in 3...5 where padded.count >= n {
-                for start in 0...(padded.count - n) {
+            // The 3-, 4- and 5-grams starting at each byte, hashed in one pass.
+            padded.withUnsafeBufferPointer { bytes in
+                let count = bytes.count
+                for start in 0..<max(count - 2, 0) {
                     var h: UInt32 = 2_166_136_261
-                    for byte in padded[start..<(start + n)] { h = (h ^ UInt32(byte)) &* 16_777_619 }
+                    h = (h ^ UInt32(bytes[start])) &* 16_777_619
+                    h = (h ^ UInt32(bytes[start + 1])) &* 16_777_619
+                    h = (h ^ UInt32(bytes[start + 2])) &* 16_777_619
+                    body(h, index)
+                    guard start + 3 < count else { continue }
+                    h = (h ^ UInt32(bytes[start + 3])) &* 16_777_619
+                    body(h, index)
+                    guard start + 4 < count else { continue }
+                    h = (h ^ UInt32(bytes[start + 4])) &* 16_777_619
                     body(h, index)
                 }
             }
