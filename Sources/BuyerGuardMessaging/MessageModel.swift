@@ -27,11 +27,20 @@ struct MessageModel: Sendable {
     /// install: `MessageChecker.statisticalLayerLoaded` says so, and a test checks it).
     static let shared: MessageModel? = load()
 
-    /// Reads and parses the resource (once per process through `shared`).
+    /// Reads and parses the resource (once per process through `shared`), from the package's
+    /// resource folder beside the executable, where SwiftPM puts it. Not `Bundle.module`: its
+    /// accessor stops the process when the folder is missing (an app copied without it); here the
+    /// layer is off instead, and `MessageChecker.statisticalLayerLoaded` says so.
     static func load() -> MessageModel? {
-        guard let url = Bundle.module.url(forResource: "message-model", withExtension: "bin"),
-              let data = try? Data(contentsOf: url) else { return nil }
-        return MessageModel(data: [UInt8](data))
+        let folder = "BuyerGuard_BuyerGuardMessaging.resources"
+        let candidates = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
+            .flatMap { [$0.appendingPathComponent(folder), $0.appendingPathComponent(folder).appendingPathComponent("Contents/Resources")] }
+        for candidate in candidates {
+            if let data = try? Data(contentsOf: candidate.appendingPathComponent("message-model.bin")) {
+                return MessageModel(data: [UInt8](data))
+            }
+        }
+        return nil
     }
 
     /// Reads the format written by `scripts/train-message-model.py`.

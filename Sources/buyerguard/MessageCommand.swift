@@ -46,6 +46,9 @@ struct MessageCommand: AsyncParsableCommand {
             guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
                 throw BuyerGuardError(.malformedInput, "the message is not text", location: file)
             }
+            if !MessageChecker.statisticalLayerLoaded {
+                Terminal.warning("the message checker's statistical layer is missing (BuyerGuard_BuyerGuardMessaging.resources/message-model.bin beside the executable): only the phrase rules run")
+            }
             let violations = MessageChecker().check(text, purpose: purpose, orderID: orderID, channel: channel, buyerLanguage: buyerLanguage)
             switch format {
             case .json:
