@@ -427,11 +427,10 @@ public struct MessageChecker: Sendable {
         /// The host without a leading `www.`.
         var bareHost: String { host.hasPrefix("www.") ? String(host.dropFirst(4)) : host }
 
-        /// A link whose path or query names a parcel's tracking: needed to fulfil the order,
-        /// whatever the carrier (a carrier not on the allow-list included).
         /// A carrier's tracking page for one parcel: a tracking word in the host or path, and the
         /// parcel's number (a run of digits) in the path or query. A shop's own "/tracking" page
-        /// with no parcel in it is a link like any other.
+        /// with no parcel in it is a link like any other. Needed to fulfil the order whatever the
+        /// carrier (one not on the allow-list included).
         var tracksAParcel: Bool {
             guard !path.isEmpty, Vocabulary.trackingPathWords.contains(where: { path.contains($0) || host.hasPrefix($0 + ".") }) else { return false }
             var run = 0
