@@ -174,9 +174,7 @@ public struct MessageChecker: Sendable {
             // A request the rules read as explicitly honest ("una recensione onesta") stays neutral:
             // the model, trained on far more manipulative requests than honest ones, does not
             // overrule that.
-            let honestRequest = text.words.contains { word in
-                word.classes.contains(.honest) && text.words.contains { $0.sentence == word.sentence && $0.classes.contains(.review) }
-            }
+            let honestRequest = text.words.contains { $0.classes.contains(.honest) && sentencesWithReviews.contains($0.sentence) }
             for verdict in model.verdicts(text.words) where verdict.flagged && !flagged.contains(verdict.rule) {
                 if verdict.rule == .reviewManipulation && honestRequest { continue }
                 guard let strongest = verdict.topWords.first else { continue }
@@ -634,6 +632,8 @@ public struct MessageChecker: Sendable {
     /// signature lines and outside links, that is not of a return's own vocabulary (return,
     /// refund, order, parcel, dates, politeness; function words, numbers, months, currencies).
     /// "Your return for order 402-... arrived; 22.50 € refunded on 3 May" names no product.
+    private static let functionWordsOfAnyLanguage = MessageLanguage.functionWords.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+
     private func namesAProduct(_ text: MessageText) -> Bool {
         let plain = text.plain
         var lineOf: [Int] = []
@@ -653,7 +653,6 @@ public struct MessageChecker: Sendable {
             guard wordsPerLine[last]! <= 4 else { break }
             skipped.insert(last)
         }
-        let functionWords = MessageLanguage.functionWords.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         for word in text.words where !skipped.contains(lineOf[word.start]) {
             let end = word.start + word.text.unicodeScalars.count
             let before = word.start > 0 ? plain[word.start - 1] : " "
@@ -663,7 +662,7 @@ public struct MessageChecker: Sendable {
             let folded = word.text
             if folded.unicodeScalars.count < 3 || folded.contains(where: \.isNumber) { continue }
             if word.classes.contains(.month) || word.classes.contains(.currency) { continue }
-            if functionWords.contains(folded) || Vocabulary.returnMessageWords.contains(folded) { continue }
+            if Self.functionWordsOfAnyLanguage.contains(folded) || Vocabulary.returnMessageWords.contains(folded) { continue }
             if Vocabulary.returnMessageStems.contains(where: { folded.hasPrefix($0) }) { continue }
             return true
         }
